@@ -1,0 +1,63 @@
+/** The CeremonyDO's SQLite schema. Statements are idempotent: this runs at every start. */
+export const CEREMONY_SCHEMA = `
+CREATE TABLE IF NOT EXISTS ceremony_state (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	year INTEGER,
+	config TEXT,
+	next_certificate INTEGER NOT NULL DEFAULT 1,
+	final_stats TEXT,
+	final_regions TEXT
+);
+INSERT OR IGNORE INTO ceremony_state (id) VALUES (1);
+
+-- The latest snapshot of every shard; the totals are their sum.
+CREATE TABLE IF NOT EXISTS shard_snapshots (
+	shard INTEGER PRIMARY KEY,
+	version INTEGER NOT NULL,
+	taken_at INTEGER NOT NULL,
+	received_at INTEGER NOT NULL,
+	sealed INTEGER NOT NULL,
+	participants INTEGER NOT NULL,
+	flower INTEGER NOT NULL, incense INTEGER NOT NULL, bow INTEGER NOT NULL, blessing INTEGER NOT NULL,
+	blessings_published INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS shard_regions (
+	shard INTEGER NOT NULL, region TEXT NOT NULL,
+	participants INTEGER NOT NULL,
+	flower INTEGER NOT NULL, incense INTEGER NOT NULL, bow INTEGER NOT NULL, blessing INTEGER NOT NULL,
+	PRIMARY KEY (shard, region)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS shard_minutes (
+	shard INTEGER NOT NULL, minute INTEGER NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,
+	PRIMARY KEY (shard, minute, type)
+) WITHOUT ROWID;
+-- Sum of shard_minutes over shards, kept by the difference each snapshot brings.
+CREATE TABLE IF NOT EXISTS minute_totals (
+	minute INTEGER NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,
+	PRIMARY KEY (minute, type)
+) WITHOUT ROWID;
+
+CREATE TABLE IF NOT EXISTS certificate_leases (
+	start INTEGER PRIMARY KEY, end INTEGER NOT NULL, shard INTEGER NOT NULL, at INTEGER NOT NULL
+);
+
+-- The blessing wall: a bounded recent window of published blessings, and all held ones.
+CREATE TABLE IF NOT EXISTS wall (
+	id TEXT PRIMARY KEY,
+	participant_id TEXT NOT NULL,
+	text_hans TEXT NOT NULL,
+	text_hant TEXT NOT NULL,
+	display_name TEXT,
+	region TEXT,
+	state TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	reports INTEGER NOT NULL DEFAULT 0,
+	moderated_by TEXT,
+	moderated_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS wall_by_state_time ON wall (state, created_at DESC, id DESC);
+CREATE TABLE IF NOT EXISTS blessing_reports (
+	blessing_id TEXT NOT NULL, participant_id TEXT NOT NULL, at INTEGER NOT NULL, reason TEXT,
+	PRIMARY KEY (blessing_id, participant_id)
+) WITHOUT ROWID;
+`;

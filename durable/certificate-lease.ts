@@ -1,0 +1,83 @@
+import { sqlOf } from "./sql";
+
+export class LeaseExhausted extends Error {}
+
+export interface LeasedBlock {
+	/** First number of the block. */
+	start: number;
+	/** One past the last number. */
+	end: number;
+}
+
+const MIN_LEASE = 16;
+const MAX_LEASE = 4096;
+const FAST_LEASE_MS = 10_000;
+const SLOW_LEASE_MS = 120_000;
+
+type LeaseRow = { lease_next: number; lease_end: number; lease_size: number; lease_taken_at: number };
+
+/**
+ * A shard's block of certificate numbers, leased from the CeremonyDO. The block is written to
+ * storage before any number from it is given, so a number is never given twice, even after a
+ * restart; numbers left in a block when a shard stops are gaps, at most one block per shard.
+ * The block size doubles when a block lasts less than 10 s and halves when it lasts over 2 min.
+ */
+export class CertificateLease {
+	private readonly sql;
+	private inFlight: Promise<void> | null = null;
+	private next = 0;
+	private end = 0;
+
+	constructor(
+		storage: DurableObjectStorage,
+		private readonly lease: (size: number) => Promise<LeasedBlock>,
+	) {
+		this.sql = sqlOf(storage);
+	}
+
+	private row(): LeaseRow {
+		return this
+			.sql<LeaseRow>`SELECT lease_next, lease_end, lease_size, lease_taken_at FROM shard_state WHERE id = 1`[0] as LeaseRow;
+	}
+
+	/** Makes sure `needed` numbers are at hand, leasing a new block if not. */
+	async ensure(needed: number): Promise<void> {
+		for (;;) {
+			const row = this.row();
+			if (row.lease_end - row.lease_next >= needed) return;
+			this.inFlight ??= this.renew(row, needed).finally(() => {
+				this.inFlight = null;
+			});
+			await this.inFlight;
+		}
+	}
+
+	private async renew(row: LeaseRow, needed: number): Promise<void> {
+		const now = Date.now();
+		const lasted = now - row.lease_taken_at;
+		let size = row.lease_size || MIN_LEASE;
+		if (row.lease_size && lasted < FAST_LEASE_MS) size *= 2;
+		else if (lasted > SLOW_LEASE_MS) size /= 2;
+		size = Math.max(needed, Math.min(MAX_LEASE, Math.max(MIN_LEASE, Math.round(size))));
+		const block = await this.lease(size);
+		this.sql`UPDATE shard_state SET lease_next = ${block.start}, lease_end = ${block.end},
+			lease_size = ${size}, lease_taken_at = ${now} WHERE id = 1`;
+	}
+
+	/** Starts a transaction's use of the block. */
+	begin(): void {
+		const row = this.row();
+		this.next = row.lease_next;
+		this.end = row.lease_end;
+	}
+
+	take(): number {
+		if (this.next >= this.end) throw new LeaseExhausted();
+		return this.next++;
+	}
+
+	/** Records what the transaction used, inside the same transaction. */
+	flush(): void {
+		this.sql`UPDATE shard_state SET lease_next = ${this.next} WHERE id = 1`;
+	}
+}

@@ -1,0 +1,96 @@
+import type { BlessingText } from "../src/domain/blessing-text";
+import type { ActionCounts, ActionType } from "../src/schemas/common";
+
+/** What the Worker believes about the shard it calls; a shard refuses a call that disagrees. */
+export interface ShardIdentity {
+	year: number;
+	shardCount: number;
+	shardIndex: number;
+}
+
+export interface ActionRequest {
+	participantId: string;
+	idempotencyKey: string;
+	type: ActionType;
+	/** A hash of the request body: the same key with another body is refused. */
+	fingerprint: string;
+	blessing: BlessingText | null;
+	limit: number;
+	/** The request's country, the region of a participant who chose none. */
+	country: string;
+}
+
+export type ActionOutcome =
+	| { kind: "accepted"; seq: number; type: ActionType; certificate: number }
+	| { kind: "over-limit"; type: ActionType; certificate: number | null }
+	| { kind: "key-reused" }
+	| { kind: "sealed" }
+	| { kind: "wrong-shard"; detail: string };
+
+export interface RegionCounts extends ActionCounts {
+	region: string;
+	participants: number;
+}
+
+export type MinuteCount = {
+	/** Start of the minute, epoch ms. */
+	minute: number;
+	type: ActionType;
+	n: number;
+};
+
+export type BlessingState = "published" | "held" | "hidden" | "erased";
+
+export interface WallEntry {
+	id: string;
+	participantId: string;
+	hans: string;
+	hant: string;
+	displayName: string | null;
+	region: string | null;
+	state: BlessingState;
+	createdAt: number;
+}
+
+/**
+ * Absolute counters of one shard at one version. Applying it twice, or after a newer one,
+ * changes nothing. `minutes` holds the minute buckets changed after the version the receiver
+ * already has, each with its absolute value.
+ */
+export interface ShardSnapshot {
+	shardIndex: number;
+	version: number;
+	takenAt: number;
+	sealed: boolean;
+	participants: number;
+	actions: ActionCounts;
+	blessingsPublished: number;
+	regions: RegionCounts[];
+	minutes: MinuteCount[];
+	blessings: WallEntry[];
+}
+
+export interface ShardAudit {
+	shardIndex: number;
+	version: number;
+	recount: { participants: number; actions: ActionCounts; blessingsPublished: number };
+	counters: { participants: number; actions: ActionCounts; blessingsPublished: number };
+	regionsMatch: boolean;
+	minutesMatch: boolean;
+	match: boolean;
+}
+
+export interface ParticipantProfile {
+	participantId: string;
+	displayName: string | null;
+	region: string | null;
+	regionFixed: boolean;
+	certificate: number | null;
+	actions: ActionCounts;
+	firstCountedAt: number | null;
+}
+
+export type ProfileUpdateOutcome =
+	| { kind: "updated"; profile: ParticipantProfile }
+	| { kind: "region-fixed"; profile: ParticipantProfile }
+	| { kind: "wrong-shard"; detail: string };

@@ -1,0 +1,67 @@
+/** The shard's SQLite schema. Statements are idempotent: this runs at every start. */
+export const SHARD_SCHEMA = `
+CREATE TABLE IF NOT EXISTS shard_state (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	year INTEGER, shard_count INTEGER, shard_index INTEGER,
+	version INTEGER NOT NULL DEFAULT 0,
+	sealed INTEGER NOT NULL DEFAULT 0,
+	confirmed_version INTEGER NOT NULL DEFAULT 0,
+	confirmed_published_seq INTEGER NOT NULL DEFAULT 0,
+	confirmed_held_seq INTEGER NOT NULL DEFAULT 0,
+	lease_next INTEGER NOT NULL DEFAULT 0,
+	lease_end INTEGER NOT NULL DEFAULT 0,
+	lease_size INTEGER NOT NULL DEFAULT 0,
+	lease_taken_at INTEGER NOT NULL DEFAULT 0
+);
+INSERT OR IGNORE INTO shard_state (id) VALUES (1);
+
+CREATE TABLE IF NOT EXISTS participants (
+	id TEXT PRIMARY KEY,
+	display_name TEXT,
+	region TEXT,
+	certificate INTEGER,
+	first_counted_at INTEGER,
+	flower INTEGER NOT NULL DEFAULT 0,
+	incense INTEGER NOT NULL DEFAULT 0,
+	bow INTEGER NOT NULL DEFAULT 0,
+	blessing INTEGER NOT NULL DEFAULT 0
+) WITHOUT ROWID;
+
+-- The durable action log: every answered action, counted (201) or refused over the limit (409).
+CREATE TABLE IF NOT EXISTS actions (
+	seq INTEGER PRIMARY KEY AUTOINCREMENT,
+	participant_id TEXT NOT NULL,
+	idempotency_key TEXT NOT NULL,
+	fingerprint TEXT NOT NULL,
+	type TEXT NOT NULL,
+	counted INTEGER NOT NULL,
+	region TEXT,
+	at INTEGER NOT NULL,
+	status INTEGER NOT NULL,
+	UNIQUE (participant_id, idempotency_key)
+);
+
+CREATE TABLE IF NOT EXISTS blessings (
+	seq INTEGER PRIMARY KEY,
+	participant_id TEXT NOT NULL,
+	text_hans TEXT NOT NULL,
+	text_hant TEXT NOT NULL,
+	state TEXT NOT NULL,
+	at INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS blessings_by_participant ON blessings (participant_id);
+CREATE INDEX IF NOT EXISTS blessings_by_state ON blessings (state, seq);
+
+-- Counters: metric is an action type, 'participants' or 'blessings_published'.
+CREATE TABLE IF NOT EXISTS totals (metric TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS region_counts (
+	region TEXT NOT NULL, metric TEXT NOT NULL, n INTEGER NOT NULL,
+	PRIMARY KEY (region, metric)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS minute_counts (
+	minute INTEGER NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,
+	version INTEGER NOT NULL,
+	PRIMARY KEY (minute, type)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS minute_counts_by_version ON minute_counts (version);
+`;

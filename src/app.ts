@@ -1,0 +1,49 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import type { AppEnv } from "./http/app-env";
+import { onError, onNotFound } from "./http/errors";
+import { limitBody, requireJson } from "./http/guards";
+import { validationHook } from "./http/validation";
+import { actions } from "./routes/actions";
+import { admin } from "./routes/admin";
+import { blessings } from "./routes/blessings";
+import { ceremonies } from "./routes/ceremonies";
+import { certificates } from "./routes/certificates";
+import { participants } from "./routes/participants";
+import { stats } from "./routes/stats";
+
+export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+
+app.onError(onError);
+app.notFound(onNotFound);
+
+// No I/O: the baseline of the benchmarks.
+app.get("/healthz", (c) => c.text("ok"));
+
+app.use("/api/*", limitBody, requireJson);
+app.route("/", ceremonies);
+app.route("/", participants);
+app.route("/", actions);
+app.route("/", stats);
+app.route("/", blessings);
+app.route("/", certificates);
+app.route("/", admin);
+
+app.openAPIRegistry.registerComponent("securitySchemes", "participantToken", {
+	type: "http",
+	scheme: "bearer",
+	description: "The token from POST /api/v1/participants",
+});
+app.openAPIRegistry.registerComponent("securitySchemes", "committeeToken", {
+	type: "http",
+	scheme: "bearer",
+	description: "A committee member's token from COMMITTEE_TOKENS",
+});
+app.doc31("/api/openapi.json", {
+	openapi: "3.1.0",
+	info: {
+		title: "黄帝故里拜祖大典 online participation API",
+		version: "1.0.0",
+		description:
+			"Participation in the Yellow Emperor Hometown Ancestor Worship Ceremony. Errors are application/problem+json (RFC 9457).",
+	},
+});

@@ -1,0 +1,33 @@
+import { nextCeremonyYear } from "./domain/calendar";
+import type { CeremonyDefaults } from "./domain/ceremony";
+import { ceremonyObjectName, shardName } from "./domain/shard-routing";
+import { Problem } from "./http/problem";
+import type { CeremonyConfig } from "./schemas/ceremony";
+
+/** How long an isolate trusts its copy of a ceremony's configuration. */
+const CONFIG_TTL_MS = 2_000;
+const cache = new Map<number, { config: CeremonyConfig; fetchedAt: number }>();
+
+export const ceremonyStub = (env: Env, year: number) => env.CEREMONY.getByName(ceremonyObjectName(year));
+export const shardStub = (env: Env, year: number, index: number) => env.SHARD.getByName(shardName(year, index));
+
+export function ceremonyDefaults(env: Env): CeremonyDefaults {
+	const shardCount = Number.parseInt(env.DEFAULT_SHARD_COUNT, 10);
+	return {
+		shardCount: Number.isInteger(shardCount) && shardCount > 0 ? shardCount : 32,
+		openNow: env.ENVIRONMENT === "development",
+	};
+}
+
+/** The ceremony's configuration; the next ceremony is created with the defaults on first use. */
+export async function loadCeremony(env: Env, year: number, now = Date.now()): Promise<CeremonyConfig> {
+	const cached = cache.get(year);
+	if (cached && now - cached.fetchedAt < CONFIG_TTL_MS) return cached.config;
+	const defaults = year === nextCeremonyYear(now) ? ceremonyDefaults(env) : null;
+	const config = await ceremonyStub(env, year).getConfig(year, defaults);
+	if (!config) throw new Problem(404, "ceremony-not-found", "No such ceremony", `There is no ceremony for ${year}.`);
+	cache.set(year, { config, fetchedAt: now });
+	return config;
+}
+
+export const forgetCeremony = (year: number) => cache.delete(year);

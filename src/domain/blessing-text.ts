@@ -1,0 +1,44 @@
+import { toSimplified, toTraditional } from "./script";
+
+export const BLESSING_MAX_LENGTH = 200;
+export const DISPLAY_NAME_MAX_LENGTH = 32;
+
+// Control characters (but tab/newline, which become spaces), zero-width and bidi-override characters.
+const INVISIBLE =
+	/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\u00AD]/g;
+
+/** NFKC, invisible characters removed, whitespace collapsed to single spaces, trimmed. */
+export const normaliseText = (raw: string): string =>
+	raw.normalize("NFKC").replace(INVISIBLE, "").replace(/\s+/gu, " ").trim();
+
+/** Length as a reader counts it: code points, not UTF-16 units. */
+export const textLength = (text: string): number => [...text].length;
+
+export interface BlessingText {
+	hans: string;
+	hant: string;
+	held: boolean;
+}
+
+/** The configured word list (comma-separated), each word in both scripts, lower-cased. */
+export const parseHoldWords = (list: string | undefined): string[] => [
+	...new Set(
+		(list ?? "")
+			.split(",")
+			.map((word) => normaliseText(word).toLowerCase())
+			.filter((word) => word.length > 0)
+			.flatMap((word) => [toSimplified(word), toTraditional(word)]),
+	),
+];
+
+/**
+ * Both scripts of a normalised blessing, and whether the word list holds it for review.
+ * Words (from parseHoldWords) match in either script and in any case, so 廣告 is caught by 广告.
+ */
+export function prepareBlessing(normalised: string, holdWords: readonly string[]): BlessingText {
+	const hans = toSimplified(normalised);
+	const hant = toTraditional(hans);
+	const haystack = `${hans}\n${hant}`.toLowerCase();
+	const held = holdWords.some((word) => haystack.includes(word));
+	return { hans, hant, held };
+}

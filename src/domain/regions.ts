@@ -1,0 +1,13 @@
+import countries from "i18n-iso-countries";
+
+/** Cloudflare's country for requests it cannot place; never a region a participant may choose. */
+export const UNKNOWN_REGION = "XX";
+
+export const isRegionCode = (code: string): boolean => /^[A-Z]{2}$/.test(code) && countries.isValid(code);
+
+/** The region recorded for a request: the visitor's country when it is a real one. */
+export const regionOrUnknown = (country: string | null | undefined): string =>
+	country && isRegionCode(country) ? country : UNKNOWN_REGION;
+
+/** Mainland China; everything else counts as overseas (including HK, MO, TW, as the committee reports them). */
+export const isOverseas = (region: string) => region !== "CN" && region !== UNKNOWN_REGION;

@@ -1,0 +1,9 @@
+// Secrets are not in wrangler.toml, so `wrangler types` cannot see them.
+declare namespace Cloudflare {
+	interface Env {
+		/** `name:token` pairs separated by commas, one per committee member. */
+		COMMITTEE_TOKENS?: string;
+		/** HMAC key(s) of participant tokens, separated by spaces; the first signs. */
+		PARTICIPANT_TOKEN_SECRET?: string;
+	}
+}

@@ -1,0 +1,53 @@
+import type { Context } from "hono";
+import type { AppEnv } from "./app-env";
+
+/** Public reads are fresh for a second: readers lag by at most that, the CeremonyDO sees a read per isolate per second. */
+export const PUBLIC_MAX_AGE_S = 1;
+
+const inFlight = new Map<string, Promise<unknown>>();
+
+/**
+ * The data behind a public read, from the edge cache, else from `load` (one load per key per
+ * isolate at a time; concurrent misses share it). Stored as JSON under a key of its own, so
+ * each format and each conditional request is built from the same data.
+ */
+export async function cachedData<T>(c: Context<AppEnv>, key: string, load: () => Promise<T>): Promise<T> {
+	const cacheKey = new Request(new URL(`/__data/${key}`, c.req.url).toString());
+	const cache = await caches.open("public-reads");
+	const hit = await cache.match(cacheKey);
+	if (hit) return (await hit.json()) as T;
+	let pending = inFlight.get(key) as Promise<T> | undefined;
+	if (!pending) {
+		pending = load().finally(() => inFlight.delete(key));
+		inFlight.set(key, pending);
+	}
+	const data = await pending;
+	const stored = new Response(JSON.stringify(data), {
+		headers: { "content-type": "application/json", "cache-control": `public, max-age=${PUBLIC_MAX_AGE_S}` },
+	});
+	c.executionCtx.waitUntil(cache.put(cacheKey, stored));
+	return data;
+}
+
+async function etagOf(body: string): Promise<string> {
+	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(body));
+	const hex = [...new Uint8Array(digest).slice(0, 12)].map((b) => b.toString(16).padStart(2, "0")).join("");
+	return `"${hex}"`;
+}
+
+/** A public, cacheable answer with an ETag; a matching If-None-Match gets 304. */
+export async function publicResponse(c: Context<AppEnv>, body: string, contentType: string): Promise<Response> {
+	const etag = await etagOf(body);
+	const headers = {
+		etag,
+		"cache-control": `public, max-age=${PUBLIC_MAX_AGE_S}`,
+		"access-control-allow-origin": "*",
+		"access-control-expose-headers": "ETag",
+		vary: "Accept",
+	};
+	const ifNoneMatch = c.req.header("if-none-match");
+	if (ifNoneMatch?.split(",").some((tag) => tag.trim() === etag || tag.trim() === `W/${etag}`)) {
+		return new Response(null, { status: 304, headers });
+	}
+	return new Response(body, { status: 200, headers: { ...headers, "content-type": contentType } });
+}

@@ -1,0 +1,8 @@
+import { app } from "./app";
+
+export { CeremonyDO } from "../durable/ceremony";
+export { ShardDO } from "../durable/shard";
+
+export default {
+	fetch: app.fetch,
+} satisfies ExportedHandler<Env>;

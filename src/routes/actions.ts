@@ -1,0 +1,146 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { ActionOutcome, ActionRequest } from "../../durable/shard-protocol";
+import { toBase64Url } from "../auth/base64url";
+import { forgetCeremony } from "../ceremonies";
+import {
+	BLESSING_MAX_LENGTH,
+	type BlessingText,
+	normaliseText,
+	parseHoldWords,
+	prepareBlessing,
+	textLength,
+} from "../domain/blessing-text";
+import { acceptsActions } from "../domain/ceremony";
+import { actionId } from "../domain/shard-routing";
+import { requestCountry } from "../http/country";
+import { unavailable } from "../http/errors";
+import { requireParticipant } from "../http/guards";
+import { subApp } from "../http/openapi";
+import { Problem, problemResponse } from "../http/problem";
+import { validationProblem } from "../http/validation";
+import { ActionAccepted, ActionInput, IdempotencyKeyHeader } from "../schemas/action";
+import { problemContent, YearParam } from "../schemas/common";
+import { certificateUrl, participantShard } from "./participant-shard";
+
+export const actions = subApp();
+
+let holdWords: { list: string | undefined; words: string[] } | null = null;
+function holdWordsOf(env: Env): string[] {
+	if (holdWords?.list !== env.BLESSING_HOLD_WORDS) {
+		holdWords = { list: env.BLESSING_HOLD_WORDS, words: parseHoldWords(env.BLESSING_HOLD_WORDS) };
+	}
+	return holdWords.words;
+}
+
+function blessingOf(message: string | undefined, env: Env): BlessingText | null {
+	if (message === undefined) return null;
+	const text = normaliseText(message);
+	if (text === "" || textLength(text) > BLESSING_MAX_LENGTH) {
+		throw validationProblem(
+			[{ path: ["message"], message: `must be 1 to ${BLESSING_MAX_LENGTH} characters after normalisation` }],
+			"body",
+		);
+	}
+	return prepareBlessing(text, holdWordsOf(env));
+}
+
+/** Identifies the body, so a key reused with another body is told apart from a retry. */
+async function fingerprintOf(type: string, blessing: BlessingText | null): Promise<string> {
+	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${type}\n${blessing?.hans ?? ""}`));
+	return toBase64Url(digest.slice(0, 16));
+}
+
+function respond(year: number, participantId: string, shardIndex: number, outcome: ActionOutcome): Response {
+	const certificate = (number: number) => ({ number, url: certificateUrl(year, participantId) });
+	switch (outcome.kind) {
+		case "accepted": {
+			const body: ActionAccepted = {
+				actionId: actionId(shardIndex, outcome.seq),
+				type: outcome.type,
+				certificate: certificate(outcome.certificate),
+			};
+			return Response.json(body, { status: 201, headers: { "cache-control": "no-store" } });
+		}
+		case "over-limit":
+			return problemResponse({
+				type: "/problems/action-limit",
+				title: "Already offered",
+				status: 409,
+				detail: `This participant has already made every ${outcome.type} this ceremony allows.`,
+				actionType: outcome.type,
+				certificate: outcome.certificate === null ? null : certificate(outcome.certificate),
+			});
+		case "key-reused":
+			return problemResponse({
+				type: "/problems/idempotency-key-reused",
+				title: "Idempotency-Key already used for another request",
+				status: 422,
+				detail: "Use a new Idempotency-Key for a new action.",
+			});
+		case "sealed":
+			return problemResponse({
+				type: "/problems/ceremony-closed",
+				title: "The ceremony is closed",
+				status: 403,
+			});
+		case "wrong-shard":
+			forgetCeremony(year);
+			return problemResponse(unavailable(outcome.detail).body, { "retry-after": "1" });
+	}
+}
+
+actions.openapi(
+	createRoute({
+		method: "post",
+		path: "/api/v1/ceremonies/{year}/actions",
+		tags: ["participants"],
+		summary: "Offer a flower basket, burn incense, bow or send a blessing",
+		description:
+			"Idempotent by Idempotency-Key (per participant): a replay returns the first status and body and counts nothing.",
+		security: [{ participantToken: [] }],
+		middleware: [requireParticipant],
+		request: {
+			params: YearParam,
+			headers: IdempotencyKeyHeader,
+			body: { content: { "application/json": { schema: ActionInput } }, required: true },
+		},
+		responses: {
+			201: { description: "Counted", content: { "application/json": { schema: ActionAccepted } } },
+			400: problemContent("Invalid body or missing Idempotency-Key"),
+			401: problemContent("No valid participant token"),
+			403: problemContent("Outside the ceremony's window"),
+			404: problemContent("No such ceremony"),
+			409: problemContent("Over the per-participant limit; carries the certificate"),
+			413: problemContent("Body too large"),
+			415: problemContent("Not JSON"),
+			422: problemContent("Idempotency-Key reused with another body"),
+			503: problemContent("Busy: retry with the same Idempotency-Key"),
+		},
+	}),
+	// @ts-expect-error responses are built by respond(), which the route's schemas describe
+	async (c) => {
+		const { year } = c.req.valid("param");
+		const { "idempotency-key": idempotencyKey } = c.req.valid("header");
+		const input = c.req.valid("json");
+		const participantId = c.get("participantId");
+		const blessing = blessingOf(input.message, c.env);
+		const { config, identity, stub } = await participantShard(c.env, year, participantId);
+		if (!acceptsActions(config, Date.now())) {
+			throw new Problem(403, "outside-window", "Not open", "The ceremony is not open for online participation now.", {
+				window: { opensAt: new Date(config.opensAt).toISOString(), closesAt: new Date(config.closesAt).toISOString() },
+			});
+		}
+		const request: ActionRequest = {
+			participantId,
+			idempotencyKey,
+			type: input.type,
+			fingerprint: await fingerprintOf(input.type, blessing),
+			blessing,
+			limit: config.limits[input.type],
+			country: requestCountry(c),
+		};
+		const [outcome] = await stub.perform(identity, [request]);
+		if (!outcome) throw new Error("shard answered no outcome");
+		return respond(year, participantId, identity.shardIndex, outcome);
+	},
+);

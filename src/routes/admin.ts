@@ -1,0 +1,123 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ceremonyDefaults, ceremonyStub, forgetCeremony, loadCeremony } from "../ceremonies";
+import { presentCeremony } from "../domain/ceremony";
+import { requireCommittee } from "../http/guards";
+import { subApp } from "../http/openapi";
+import { Problem } from "../http/problem";
+import { Ceremony, CeremonyInput } from "../schemas/ceremony";
+import { ActionCounts, problemContent, YearParam } from "../schemas/common";
+import { Stats } from "../schemas/stats";
+
+export const admin = subApp();
+admin.use("/api/v1/admin/*", requireCommittee);
+
+const committee = { tags: ["committee"], security: [{ committeeToken: [] }] };
+
+admin.openapi(
+	createRoute({
+		...committee,
+		method: "put",
+		path: "/api/v1/admin/ceremonies/{year}",
+		summary: "Create or change a ceremony (its shard count only before it opens)",
+		request: {
+			params: YearParam,
+			body: { content: { "application/json": { schema: CeremonyInput } }, required: true },
+		},
+		responses: {
+			200: { description: "Changed", content: { "application/json": { schema: Ceremony } } },
+			201: { description: "Created", content: { "application/json": { schema: Ceremony } } },
+			400: problemContent("Invalid configuration"),
+			401: problemContent("No committee token"),
+			409: problemContent("The shard count is fixed once the ceremony has opened, or the ceremony is closed"),
+		},
+	}),
+	async (c) => {
+		const { year } = c.req.valid("param");
+		const input = c.req.valid("json");
+		const outcome = await ceremonyStub(c.env, year).configure(year, input, ceremonyDefaults(c.env));
+		forgetCeremony(year);
+		if (outcome.kind === "shard-count-fixed") {
+			throw new Problem(
+				409,
+				"shard-count-fixed",
+				"The shard count can no longer change",
+				"It is fixed once the ceremony opens.",
+				{
+					shardCount: outcome.config.shardCount,
+				},
+			);
+		}
+		if (outcome.kind === "closed")
+			throw new Problem(409, "ceremony-closed", "The ceremony is closed", "Its totals are final.");
+		console.log(`ceremony ${year} configured by ${c.get("member").name}`);
+		return c.json(presentCeremony(outcome.config, Date.now()), outcome.created ? 201 : 200);
+	},
+);
+
+admin.openapi(
+	createRoute({
+		...committee,
+		method: "post",
+		path: "/api/v1/admin/ceremonies/{year}/close",
+		summary: "Close the ceremony: seal every shard, take final snapshots, freeze the totals",
+		request: { params: YearParam },
+		responses: {
+			200: { description: "Closed; the final totals", content: { "application/json": { schema: Stats } } },
+			401: problemContent("No committee token"),
+			404: problemContent("No such ceremony"),
+		},
+	}),
+	async (c) => {
+		const { year } = c.req.valid("param");
+		await loadCeremony(c.env, year);
+		const outcome = await ceremonyStub(c.env, year).close(year);
+		forgetCeremony(year);
+		if (outcome.kind === "not-found") throw new Problem(404, "ceremony-not-found", "No such ceremony");
+		console.log(`ceremony ${year} closed by ${c.get("member").name}`);
+		return c.json(outcome.stats, 200);
+	},
+);
+
+const Tally = z.object({ participants: z.number().int(), actions: ActionCounts, blessingsPublished: z.number().int() });
+const Audit = z
+	.object({
+		year: z.number().int(),
+		match: z.boolean(),
+		recount: Tally.openapi({ description: "Recounted from the shards' durable action logs" }),
+		totals: Tally.openapi({ description: "The totals readers see" }),
+		certificatesLeased: z.number().int(),
+		shards: z.array(
+			z.object({
+				shardIndex: z.number().int(),
+				version: z.number().int(),
+				recount: Tally,
+				counters: Tally,
+				regionsMatch: z.boolean(),
+				minutesMatch: z.boolean(),
+				match: z.boolean(),
+			}),
+		),
+	})
+	.openapi("Audit");
+
+admin.openapi(
+	createRoute({
+		...committee,
+		method: "get",
+		path: "/api/v1/admin/ceremonies/{year}/audit",
+		summary: "Recount every shard's action log against its counters and the totals",
+		request: { params: YearParam },
+		responses: {
+			200: { description: "The audit", content: { "application/json": { schema: Audit } } },
+			401: problemContent("No committee token"),
+			404: problemContent("No such ceremony"),
+		},
+	}),
+	async (c) => {
+		const { year } = c.req.valid("param");
+		await loadCeremony(c.env, year);
+		const audit = await ceremonyStub(c.env, year).audit(year);
+		if (!audit) throw new Problem(404, "ceremony-not-found", "No such ceremony");
+		return c.json(audit, 200, { "cache-control": "no-store" });
+	},
+);

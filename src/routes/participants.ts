@@ -1,0 +1,132 @@
+import { createRoute } from "@hono/zod-openapi";
+import type { ParticipantProfile } from "../../durable/shard-protocol";
+import { issueParticipantToken, newParticipantId } from "../auth/participant-token";
+import { DISPLAY_NAME_MAX_LENGTH, normaliseText, textLength } from "../domain/blessing-text";
+import { isRegionCode } from "../domain/regions";
+import { requestCountry } from "../http/country";
+import { unavailable } from "../http/errors";
+import { requireParticipant } from "../http/guards";
+import { subApp } from "../http/openapi";
+import { Problem } from "../http/problem";
+import { validationProblem } from "../http/validation";
+import { problemContent, YearParam } from "../schemas/common";
+import { NewParticipant, NewParticipantInput, Profile, ProfileInput } from "../schemas/participant";
+import { certificateUrl, participantShard } from "./participant-shard";
+
+export const participants = subApp();
+
+const presentProfile = (year: number, profile: ParticipantProfile, suggestedRegion: string | null): Profile => ({
+	participantId: profile.participantId,
+	displayName: profile.displayName,
+	region: profile.region,
+	regionFixed: profile.regionFixed,
+	suggestedRegion,
+	certificate:
+		profile.certificate === null
+			? null
+			: { number: profile.certificate, url: certificateUrl(year, profile.participantId) },
+	actions: profile.actions,
+});
+
+const suggested = (country: string) => (isRegionCode(country) ? country : null);
+
+participants.openapi(
+	createRoute({
+		method: "post",
+		path: "/api/v1/participants",
+		tags: ["participants"],
+		summary: "Become a participant: an id and its bearer token",
+		request: { body: { content: { "application/json": { schema: NewParticipantInput } }, required: false } },
+		responses: {
+			201: { description: "The new participant", content: { "application/json": { schema: NewParticipant } } },
+			400: problemContent("Invalid body"),
+			429: problemContent("Too many participants from this address"),
+		},
+	}),
+	async (c) => {
+		const participantId = newParticipantId();
+		const token = await issueParticipantToken(participantId, c.env.PARTICIPANT_TOKEN_SECRET);
+		return c.json({ participantId, token }, 201, { "cache-control": "no-store" });
+	},
+);
+
+const mePath = "/api/v1/ceremonies/{year}/participants/me";
+const meDoc = { tags: ["participants"], security: [{ participantToken: [] }] };
+
+participants.openapi(
+	createRoute({
+		...meDoc,
+		method: "get",
+		path: mePath,
+		middleware: [requireParticipant],
+		summary: "The participant's name, region, certificate and progress in this ceremony",
+		request: { params: YearParam },
+		responses: {
+			200: { description: "The profile", content: { "application/json": { schema: Profile } } },
+			401: problemContent("No valid participant token"),
+			404: problemContent("No such ceremony"),
+		},
+	}),
+	async (c) => {
+		const { year } = c.req.valid("param");
+		const participantId = c.get("participantId");
+		const { identity, stub } = await participantShard(c.env, year, participantId);
+		const profile = await stub.profile(identity, participantId);
+		return c.json(presentProfile(year, profile, suggested(requestCountry(c))), 200, { "cache-control": "no-store" });
+	},
+);
+
+participants.openapi(
+	createRoute({
+		...meDoc,
+		method: "put",
+		path: mePath,
+		middleware: [requireParticipant],
+		summary: "Set the display name and region (the region only until the first counted action)",
+		request: {
+			params: YearParam,
+			body: { content: { "application/json": { schema: ProfileInput } }, required: true },
+		},
+		responses: {
+			200: { description: "The profile", content: { "application/json": { schema: Profile } } },
+			400: problemContent("Invalid name or region"),
+			401: problemContent("No valid participant token"),
+			404: problemContent("No such ceremony"),
+			409: problemContent("The region is fixed since the first counted action"),
+		},
+	}),
+	async (c) => {
+		const { year } = c.req.valid("param");
+		const input = c.req.valid("json");
+		const participantId = c.get("participantId");
+		let displayName = input.displayName;
+		if (typeof displayName === "string") {
+			displayName = normaliseText(displayName);
+			if (textLength(displayName) > DISPLAY_NAME_MAX_LENGTH) {
+				throw validationProblem(
+					[{ path: ["displayName"], message: `at most ${DISPLAY_NAME_MAX_LENGTH} characters` }],
+					"body",
+				);
+			}
+			if (displayName === "") displayName = null;
+		}
+		if (input.region !== undefined && !isRegionCode(input.region)) {
+			throw validationProblem([{ path: ["region"], message: "is not an ISO 3166-1 alpha-2 code" }], "body");
+		}
+		const { identity, stub } = await participantShard(c.env, year, participantId);
+		const outcome = await stub.updateProfile(identity, participantId, { displayName, region: input.region });
+		if (outcome.kind === "wrong-shard") throw unavailable(outcome.detail);
+		if (outcome.kind === "region-fixed") {
+			throw new Problem(
+				409,
+				"region-fixed",
+				"The region can no longer change",
+				"The region is fixed at the first counted action.",
+				{
+					region: outcome.profile.region,
+				},
+			);
+		}
+		return c.json(presentProfile(year, outcome.profile, suggested(requestCountry(c))), 200);
+	},
+);

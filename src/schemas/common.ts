@@ -1,0 +1,60 @@
+import { z } from "@hono/zod-openapi";
+
+export const ACTION_TYPES = ["flower", "incense", "bow", "blessing"] as const;
+export const ActionType = z.enum(ACTION_TYPES).openapi("ActionType", {
+	description: "flower 敬献花篮, incense 净手上香, bow 行施拜礼/共拜始祖, blessing 祈福中华 (with a message)",
+});
+export type ActionType = z.infer<typeof ActionType>;
+
+export const ActionCounts = z
+	.object({
+		flower: z.number().int(),
+		incense: z.number().int(),
+		bow: z.number().int(),
+		blessing: z.number().int(),
+	})
+	.openapi("ActionCounts");
+export type ActionCounts = z.infer<typeof ActionCounts>;
+
+export const zeroCounts = (): ActionCounts => ({ flower: 0, incense: 0, bow: 0, blessing: 0 });
+
+export const Locale = z.enum(["zh-Hans", "zh-Hant", "en"]).openapi("Locale");
+export type Locale = z.infer<typeof Locale>;
+
+export const LocalizedText = z
+	.object({ "zh-Hans": z.string(), "zh-Hant": z.string(), en: z.string() })
+	.openapi("LocalizedText");
+
+export const YearParam = z.object({
+	year: z.coerce
+		.number()
+		.int()
+		.min(2000)
+		.max(2100)
+		.openapi({ param: { name: "year", in: "path" }, example: 2027 }),
+});
+
+export const Problem = z
+	.object({
+		type: z.string().openapi({ example: "/problems/validation" }),
+		title: z.string(),
+		status: z.number().int(),
+		detail: z.string().optional(),
+		errors: z
+			.array(z.object({ path: z.string(), message: z.string() }))
+			.optional()
+			.openapi({ description: "For validation problems: each invalid field" }),
+	})
+	.passthrough()
+	.openapi("Problem");
+
+export const problemContent = (description: string) => ({
+	description,
+	content: { "application/problem+json": { schema: Problem } },
+});
+
+/** ISO 3166-1 alpha-2, checked against the list in domain/regions.ts. */
+export const RegionCode = z
+	.string()
+	.regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code in capitals, such as CN or US")
+	.openapi({ example: "CN" });
