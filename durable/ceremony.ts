@@ -312,7 +312,7 @@ export class CeremonyDO extends DurableObject<Env> {
 		};
 	}
 
-	async blessings(year: number, limit: number, cursor: string | undefined): Promise<BlessingPage> {
+	async blessings(limit: number, cursor: string | undefined): Promise<BlessingPage> {
 		const [at, id] = cursor
 			? [Number(cursor.split("_")[0]), cursor.slice(cursor.indexOf("_") + 1)]
 			: [Number.MAX_SAFE_INTEGER, "~"];

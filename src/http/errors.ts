@@ -21,11 +21,13 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
 		return problemResponse(problem.body, problem.headers);
 	}
 	if (error instanceof HTTPException) {
+		// Hono's own refusals, such as a body that is not JSON at all.
 		const status = error.status;
 		return problemResponse({
-			type: `/problems/http-${status}`,
-			title: error.message || "Request refused",
+			type: status === 400 ? "/problems/malformed-request" : `/problems/http-${status}`,
+			title: status === 400 ? "Malformed request" : "Request refused",
 			status,
+			...(error.message ? { detail: error.message } : {}),
 		});
 	}
 	console.error(`unhandled error on ${c.req.method} ${c.req.path}`, error);

@@ -29,7 +29,7 @@ blessings.openapi(
 		const { limit, cursor } = c.req.valid("query");
 		const data = await cachedData(c, `${year}/blessings/${limit}/${cursor ?? ""}`, async () => {
 			await loadCeremony(c.env, year);
-			return ceremonyStub(c.env, year).blessings(year, limit, cursor);
+			return ceremonyStub(c.env, year).blessings(limit, cursor);
 		});
 		return publicResponse(c, JSON.stringify(data), "application/json");
 	},

@@ -1,0 +1,70 @@
+import { env, listDurableObjectIds, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { expect } from "vitest";
+import { nextCeremonyYear } from "../../src/domain/calendar";
+
+export const YEAR = nextCeremonyYear(Date.now());
+export const COMMITTEE = "test-committee-token-ada";
+export const BASE = "https://baizu.test";
+
+export function call(path: string, init: RequestInit & { json?: unknown } = {}): Promise<Response> {
+	const headers = new Headers(init.headers);
+	let body = init.body;
+	if (init.json !== undefined) {
+		body = JSON.stringify(init.json);
+		if (!headers.has("content-type")) headers.set("content-type", "application/json");
+	}
+	return SELF.fetch(`${BASE}${path}`, { ...init, headers, body });
+}
+
+export async function newParticipant(): Promise<{ participantId: string; token: string }> {
+	const res = await call("/api/v1/participants", { method: "POST", json: {} });
+	expect(res.status).toBe(201);
+	return res.json();
+}
+
+export function act(
+	token: string,
+	key: string | null,
+	body: unknown,
+	extra: Record<string, string> = {},
+): Promise<Response> {
+	const headers: Record<string, string> = { authorization: `Bearer ${token}`, ...extra };
+	if (key !== null) headers["idempotency-key"] = key;
+	return call(`/api/v1/ceremonies/${YEAR}/actions`, { method: "POST", headers, json: body });
+}
+
+export const committee = (path: string, init: RequestInit & { json?: unknown } = {}) =>
+	call(path, { ...init, headers: { authorization: `Bearer ${COMMITTEE}`, ...(init.headers ?? {}) } });
+
+/** Runs every shard's pending alarm (their snapshot pushes), as the platform would. */
+export async function flushShards(): Promise<void> {
+	for (let round = 0; round < 3; round++) {
+		const ids = await listDurableObjectIds(env.SHARD);
+		await Promise.all(ids.map((id) => runDurableObjectAlarm(env.SHARD.get(id))));
+	}
+}
+
+export const ceremony = () => env.CEREMONY.getByName(`${YEAR}`);
+
+/** The totals as the CeremonyDO holds them now (the HTTP read adds up to a second of edge cache). */
+export const stats = () => ceremony().stats(YEAR);
+
+export async function audit() {
+	const res = await committee(`/api/v1/admin/ceremonies/${YEAR}/audit`);
+	expect(res.status).toBe(200);
+	return res.json<{
+		match: boolean;
+		recount: { participants: number; actions: Record<string, number>; blessingsPublished: number };
+		totals: { participants: number; actions: Record<string, number>; blessingsPublished: number };
+		shards: Array<{ match: boolean; version: number; shardIndex: number }>;
+	}>();
+}
+
+export const expectProblem = async (res: Response, status: number, type?: string) => {
+	expect(res.status).toBe(status);
+	expect(res.headers.get("content-type")).toMatch(/^application\/problem\+json/);
+	const body = await res.json<{ type: string; title: string; status: number }>();
+	expect(body.status).toBe(status);
+	if (type) expect(body.type).toBe(`/problems/${type}`);
+	return body;
+};

@@ -1,0 +1,85 @@
+import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import type { ShardSnapshot } from "../../durable/shard-protocol";
+import { shardIndexFor, shardName } from "../../src/domain/shard-routing";
+import { act, ceremony, flushShards, newParticipant, stats, YEAR } from "./helpers";
+
+const snapshot = (version: number, flower: number, minuteN: number): ShardSnapshot => ({
+	shardIndex: 2,
+	version,
+	takenAt: Date.now(),
+	sealed: false,
+	participants: flower,
+	actions: { flower, incense: 0, bow: 0, blessing: 0 },
+	blessingsPublished: 0,
+	regions: [{ region: "JP", participants: flower, flower, incense: 0, bow: 0, blessing: 0 }],
+	minutes: [{ minute: Date.UTC(2027, 3, 9, 2, 0), type: "flower", n: minuteN }],
+	blessings: [],
+});
+
+describe("snapshots", () => {
+	it("leave the totals unchanged when applied twice or out of order", async () => {
+		// A ceremony of its own, so these made-up snapshots meet no real shard.
+		const year = YEAR + 5;
+		const stub = env.CEREMONY.getByName(`${year}`);
+		await stub.getConfig(year, { shardCount: 4, openNow: true });
+		await stub.applySnapshot(year, snapshot(5, 7, 7));
+		const once = await stub.stats(year);
+		expect(once.actions.flower).toBe(7);
+
+		expect(await stub.applySnapshot(year, snapshot(5, 7, 7))).toEqual({ applied: false, version: 5 });
+		expect(await stub.applySnapshot(year, snapshot(3, 4, 4))).toEqual({ applied: false, version: 5 });
+		expect(await stub.stats(year)).toEqual(once);
+
+		await stub.applySnapshot(year, snapshot(6, 9, 9));
+		await stub.applySnapshot(year, snapshot(4, 5, 5));
+		const later = await stub.stats(year);
+		expect(later.actions.flower).toBe(9);
+		expect(later.participants).toBe(9);
+		const day = Date.UTC(2027, 3, 9);
+		const series = await stub.timeseries(year, "1m", day, day + 86_400_000);
+		expect(series.points).toEqual([
+			{ at: "2027-04-09T02:00:00.000Z", actions: { flower: 9, incense: 0, bow: 0, blessing: 0 } },
+		]);
+		const regions = await stub.regions(year);
+		expect(regions.regions).toEqual([
+			{ region: "JP", participants: 9, actions: { flower: 9, incense: 0, bow: 0, blessing: 0 } },
+		]);
+	});
+
+	it("keep a shard's version rising across a restart", async () => {
+		const p = await newParticipant();
+		const start = await stats();
+		expect((await act(p.token, "v-1-flower-key", { type: "flower" })).status).toBe(201);
+		const config = await ceremony().getConfig(YEAR, null);
+		const shard = env.SHARD.getByName(shardName(YEAR, shardIndexFor(p.participantId, config?.shardCount ?? 0)));
+		const before = await runInDurableObject(shard, (instance) => instance.snapshot(0).version);
+		expect(before).toBeGreaterThan(0);
+
+		await evictDurableObject(shard);
+		expect((await act(p.token, "v-1-incense-key", { type: "incense" })).status).toBe(201);
+		const after = await runInDurableObject(shard, (instance) => instance.snapshot(0).version);
+		expect(after).toBeGreaterThan(before);
+
+		await flushShards();
+		const totals = await stats();
+		expect(totals.actions.flower - start.actions.flower).toBe(1);
+		expect(totals.actions.incense - start.actions.incense).toBe(1);
+	});
+
+	it("reach the totals by the shard's alarm within two seconds, without a manual flush", async () => {
+		const p = await newParticipant();
+		const before = (await stats()).actions.bow;
+		const acknowledged = Date.now();
+		expect((await act(p.token, "lag-bow-key-1", { type: "bow" })).status).toBe(201);
+		let seenAfter = Number.POSITIVE_INFINITY;
+		while (Date.now() - acknowledged < 5_000) {
+			if ((await stats()).actions.bow === before + 1) {
+				seenAfter = Date.now() - acknowledged;
+				break;
+			}
+			await new Promise((r) => setTimeout(r, 50));
+		}
+		expect(seenAfter).toBeLessThanOrEqual(2_000);
+	});
+});
