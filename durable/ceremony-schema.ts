@@ -61,3 +61,9 @@ CREATE TABLE IF NOT EXISTS blessing_reports (
 	PRIMARY KEY (blessing_id, participant_id)
 ) WITHOUT ROWID;
 `;
+
+/** Added with the committee's live socket. */
+export const LIVE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS used_tickets (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS wall_by_participant ON wall (participant_id);
+`;

@@ -1,11 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { applyInput, type CeremonyDefaults, defaultConfig } from "../src/domain/ceremony";
-import { shardName } from "../src/domain/shard-routing";
+import { isOverseas } from "../src/domain/regions";
+import { parseActionId, shardName } from "../src/domain/shard-routing";
 import type { Blessing, BlessingPage } from "../src/schemas/blessing";
 import type { CeremonyConfig, CeremonyInput } from "../src/schemas/ceremony";
 import { ACTION_TYPES, type ActionCounts, type ActionType, zeroCounts } from "../src/schemas/common";
+import { LiveClientMessage, type LiveTotals } from "../src/schemas/live";
 import type { Interval, RegionsStats, Stats, Timeseries } from "../src/schemas/stats";
-import { CEREMONY_SCHEMA } from "./ceremony-schema";
+import { CEREMONY_SCHEMA, LIVE_SCHEMA } from "./ceremony-schema";
 import type { LeasedBlock } from "./certificate-lease";
 import type { ShardAudit, ShardIdentity, ShardSnapshot } from "./shard-protocol";
 import { migrate, type SqlQuery, sqlOf } from "./sql";
@@ -28,6 +30,8 @@ type SnapshotRow = {
 } & ActionCounts;
 
 type WallRow = {
+	moderated_by: string | null;
+	moderated_at: number | null;
 	id: string;
 	participant_id: string;
 	text_hans: string;
@@ -47,6 +51,24 @@ export type ConfigureOutcome =
 export type CloseOutcome = { kind: "closed"; stats: Stats } | { kind: "not-found" };
 
 export type ReportOutcome = "reported" | "already-reported" | "not-found";
+
+export type QueueState = "held" | "reported" | "hidden";
+
+export type ModerationOutcome = { kind: "moderated"; entry: ModeratedBlessing } | { kind: "not-found" };
+
+export interface ModeratedBlessing extends Blessing {
+	state: "published" | "held" | "hidden";
+	reports: number;
+	moderatedBy: string | null;
+	moderatedAt: string | null;
+}
+
+/** What a live socket remembers across hibernation. */
+interface SocketAttachment {
+	member: string;
+	connectedAt: number;
+	lastDigest: string | null;
+}
 
 export interface CeremonyAudit {
 	year: number;
@@ -70,6 +92,7 @@ export class CeremonyDO extends DurableObject<Env> {
 		super(ctx, env);
 		this.sql = sqlOf(ctx.storage);
 		migrate(ctx.storage, CEREMONY_SCHEMA);
+		migrate(ctx.storage, LIVE_SCHEMA);
 	}
 
 	private config(): CeremonyConfig | null {
@@ -103,6 +126,7 @@ export class CeremonyDO extends DurableObject<Env> {
 		if (existing && changesShards && hasStarted) return { kind: "shard-count-fixed", config: base };
 		const config = existing ? applyInput(base, input) : { ...applyInput(base, input), version: 1 };
 		this.saveConfig(config);
+		this.scheduleBroadcast();
 		return { kind: "configured", config, created: !existing };
 	}
 
@@ -131,8 +155,10 @@ export class CeremonyDO extends DurableObject<Env> {
 		const held = this.sql<{
 			version: number;
 		}>`SELECT version FROM shard_snapshots WHERE shard = ${snapshot.shardIndex}`[0];
+		// A shard that has taken no action yet has nothing to add.
+		if (!held && snapshot.version === 0) return { applied: false, version: 0 };
 		if (held && held.version >= snapshot.version) {
-			this.addToWall(snapshot);
+			if (this.addToWall(snapshot)) this.scheduleBroadcast();
 			this.sql`UPDATE shard_snapshots SET received_at = ${Date.now()} WHERE shard = ${snapshot.shardIndex}`;
 			return { applied: false, version: held.version };
 		}
@@ -159,11 +185,14 @@ export class CeremonyDO extends DurableObject<Env> {
 		}
 		this.addToWall(snapshot);
 		this.sql`UPDATE ceremony_state SET year = coalesce(year, ${year}) WHERE id = 1`;
+		this.scheduleBroadcast();
 		return { applied: true, version: s.version };
 	}
 
-	private addToWall(snapshot: ShardSnapshot): void {
-		if (snapshot.blessings.length === 0) return;
+	/** True when the wall gained a blessing. */
+	private addToWall(snapshot: ShardSnapshot): boolean {
+		if (snapshot.blessings.length === 0) return false;
+		const added = 0;
 		for (const b of snapshot.blessings) {
 			// Moderation decided here wins over the state the shard knew when it sent the blessing.
 			this
@@ -172,6 +201,7 @@ export class CeremonyDO extends DurableObject<Env> {
 		}
 		this.sql`DELETE FROM wall WHERE state = 'published' AND id IN (
 			SELECT id FROM wall WHERE state = 'published' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ${WALL_WINDOW})`;
+		return added > 0;
 	}
 
 	/** While snapshots arrive, an alarm pulls any shard whose snapshot has gone stale. */
@@ -312,22 +342,36 @@ export class CeremonyDO extends DurableObject<Env> {
 		};
 	}
 
-	async blessings(limit: number, cursor: string | undefined): Promise<BlessingPage> {
+	private wallPage(state: string, minReports: number, limit: number, cursor: string | undefined): WallRow[] {
 		const [at, id] = cursor
-			? [Number(cursor.split("_")[0]), cursor.slice(cursor.indexOf("_") + 1)]
+			? [Number(cursor.slice(0, cursor.indexOf("_"))), cursor.slice(cursor.indexOf("_") + 1)]
 			: [Number.MAX_SAFE_INTEGER, "~"];
-		const rows = this.sql<WallRow>`SELECT * FROM wall WHERE state = 'published'
+		return this.sql<WallRow>`SELECT * FROM wall WHERE state = ${state} AND reports >= ${minReports}
 			AND (created_at < ${at} OR (created_at = ${at} AND id < ${id}))
 			ORDER BY created_at DESC, id DESC LIMIT ${limit + 1}`;
-		const items: Blessing[] = rows.slice(0, limit).map((r) => ({
+	}
+
+	private nextCursor(rows: WallRow[], limit: number): string | null {
+		const last = rows[limit - 1];
+		return rows.length > limit && last ? `${last.created_at}_${last.id}` : null;
+	}
+
+	private presentBlessing(r: WallRow): Blessing {
+		return {
 			id: r.id,
 			text: { "zh-Hans": r.text_hans, "zh-Hant": r.text_hant },
 			displayName: r.display_name,
 			region: r.region,
 			createdAt: new Date(r.created_at).toISOString(),
-		}));
-		const last = rows[limit - 1];
-		return { items, nextCursor: rows.length > limit && last ? `${last.created_at}_${last.id}` : null };
+		};
+	}
+
+	async blessings(limit: number, cursor: string | undefined): Promise<BlessingPage> {
+		const rows = this.wallPage("published", 0, limit, cursor);
+		return {
+			items: rows.slice(0, limit).map((r) => this.presentBlessing(r)),
+			nextCursor: this.nextCursor(rows, limit),
+		};
 	}
 
 	async report(blessingId: string, participantId: string, reason: string | null): Promise<ReportOutcome> {
@@ -338,7 +382,228 @@ export class CeremonyDO extends DurableObject<Env> {
 			VALUES (${blessingId}, ${participantId}, ${Date.now()}, ${reason}) RETURNING blessing_id`;
 		if (inserted.length === 0) return "already-reported";
 		this.sql`UPDATE wall SET reports = reports + 1 WHERE id = ${blessingId}`;
+		this.scheduleBroadcast();
 		return "reported";
+	}
+
+	// ---- moderation ----
+
+	private presentModerated(r: WallRow): ModeratedBlessing {
+		return {
+			...this.presentBlessing(r),
+			state: r.state as ModeratedBlessing["state"],
+			reports: r.reports,
+			moderatedBy: r.moderated_by,
+			moderatedAt: r.moderated_at === null ? null : new Date(r.moderated_at).toISOString(),
+		};
+	}
+
+	/** The moderation queue: held blessings, reported ones still published, or hidden ones; newest first. */
+	async moderationQueue(
+		state: QueueState,
+		limit: number,
+		cursor: string | undefined,
+	): Promise<{ items: ModeratedBlessing[]; nextCursor: string | null }> {
+		const [wallState, minReports] = state === "reported" ? ["published", 1] : [state, 0];
+		const rows = this.wallPage(wallState, minReports, limit, cursor);
+		return {
+			items: rows.slice(0, limit).map((r) => this.presentModerated(r)),
+			nextCursor: this.nextCursor(rows, limit),
+		};
+	}
+
+	/** Hides or restores (publishes) a blessing: in its shard's log first, then on the wall. */
+	async moderate(
+		year: number,
+		blessingId: string,
+		action: "hide" | "restore",
+		member: string,
+	): Promise<ModerationOutcome> {
+		const config = this.config();
+		const row = this.sql<WallRow>`SELECT * FROM wall WHERE id = ${blessingId}`[0];
+		const ref = parseActionId(blessingId);
+		if (!config || !row || !ref || row.state === "erased" || ref.shardIndex >= config.shardCount)
+			return { kind: "not-found" };
+		const state = action === "hide" ? "hidden" : "published";
+		const identity = { year, shardCount: config.shardCount, shardIndex: ref.shardIndex };
+		const applied = await this.shardStub(year, ref.shardIndex).setBlessingState(identity, ref.seq, state);
+		if (applied === null) return { kind: "not-found" };
+		const now = Date.now();
+		this
+			.sql`UPDATE wall SET state = ${state}, moderated_by = ${member}, moderated_at = ${now} WHERE id = ${blessingId}`;
+		console.log(`blessing ${blessingId} ${action === "hide" ? "hidden" : "restored"} by ${member}`);
+		this.scheduleBroadcast();
+		const updated = this.sql<WallRow>`SELECT * FROM wall WHERE id = ${blessingId}`[0] as WallRow;
+		return { kind: "moderated", entry: this.presentModerated(updated) };
+	}
+
+	/** Removes an erased participant's blessings from the wall and its reports. */
+	async eraseParticipant(participantId: string): Promise<number> {
+		const removed = this.sql<{ id: string }>`DELETE FROM wall WHERE participant_id = ${participantId} RETURNING id`;
+		for (const { id } of removed) this.sql`DELETE FROM blessing_reports WHERE blessing_id = ${id}`;
+		this.sql`DELETE FROM blessing_reports WHERE participant_id = ${participantId}`;
+		if (removed.length > 0) this.scheduleBroadcast();
+		return removed.length;
+	}
+
+	// ---- the committee's live socket ----
+
+	private broadcastTimer: ReturnType<typeof setTimeout> | null = null;
+	private lastBroadcastAt = 0;
+	private changedAt: number | null = null;
+	private rateSamples: Array<{ at: number; total: number }> = [];
+
+	/** Only the live socket arrives by fetch; the Worker has authenticated the committee member. */
+	override async fetch(request: Request): Promise<Response> {
+		if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+			return Response.json(
+				{ type: "/problems/upgrade-required", title: "WebSocket expected", status: 426 },
+				{ status: 426 },
+			);
+		}
+		const member = request.headers.get("x-committee-member") ?? "unknown";
+		const nonce = request.headers.get("x-ticket-nonce");
+		if (nonce) {
+			const now = Date.now();
+			this.sql`DELETE FROM used_tickets WHERE expires_at < ${now}`;
+			const expiresAt = Number(request.headers.get("x-ticket-expires") ?? now + 30_000);
+			const fresh = this
+				.sql`INSERT OR IGNORE INTO used_tickets (nonce, expires_at) VALUES (${nonce}, ${expiresAt}) RETURNING nonce`;
+			if (fresh.length === 0) {
+				return new Response(
+					JSON.stringify({
+						type: "/problems/unauthorized",
+						title: "Authentication required",
+						status: 401,
+						detail: "This ticket has been used.",
+					}),
+					{ status: 401, headers: { "content-type": "application/problem+json" } },
+				);
+			}
+		}
+		const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
+		this.ctx.acceptWebSocket(server);
+		const message = await this.liveMessage();
+		const digest = this.digestOf(message);
+		server.send(JSON.stringify(message));
+		server.serializeAttachment({ member, connectedAt: Date.now(), lastDigest: digest } satisfies SocketAttachment);
+		return new Response(null, { status: 101, webSocket: client });
+	}
+
+	override async webSocketMessage(ws: WebSocket, raw: string | ArrayBuffer): Promise<void> {
+		let parsed: unknown = null;
+		try {
+			parsed = typeof raw === "string" && raw.length <= 1024 ? JSON.parse(raw) : null;
+		} catch {
+			parsed = null;
+		}
+		const message = LiveClientMessage.safeParse(parsed);
+		if (!message.success) {
+			ws.send(
+				JSON.stringify({
+					type: "error",
+					problem: { type: "/problems/validation", title: "Unknown message", status: 400 },
+				}),
+			);
+			return;
+		}
+		ws.send(
+			JSON.stringify({
+				type: "pong",
+				at: new Date().toISOString(),
+				changedAt: this.changedAt === null ? null : new Date(this.changedAt).toISOString(),
+			}),
+		);
+	}
+
+	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
+		try {
+			ws.close(code, reason);
+		} catch {
+			// already closed
+		}
+	}
+
+	/** At most one broadcast a second, and only while someone is watching. */
+	private scheduleBroadcast(): void {
+		this.changedAt = Date.now();
+		if (this.broadcastTimer || this.ctx.getWebSockets().length === 0) return;
+		const wait = Math.max(0, this.lastBroadcastAt + 1000 - Date.now());
+		this.broadcastTimer = setTimeout(() => {
+			this.broadcastTimer = null;
+			void this.broadcast();
+		}, wait);
+	}
+
+	/** Sends the totals to every socket that has not seen them yet; nothing when nothing changed. */
+	async broadcast(): Promise<number> {
+		this.lastBroadcastAt = Date.now();
+		const message = await this.liveMessage();
+		const digest = this.digestOf(message);
+		const text = JSON.stringify(message);
+		let sent = 0;
+		for (const ws of this.ctx.getWebSockets()) {
+			const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+			if (attachment?.lastDigest === digest) continue;
+			try {
+				ws.send(text);
+				ws.serializeAttachment({
+					...(attachment ?? { member: "unknown", connectedAt: Date.now() }),
+					lastDigest: digest,
+				});
+				sent++;
+			} catch {
+				// a socket closing under us
+			}
+		}
+		return sent;
+	}
+
+	/** What the figures are, leaving out what moves with time alone (ages, the time of sending). */
+	private digestOf(message: LiveTotals): string {
+		return JSON.stringify([
+			message.stats.participants,
+			message.stats.actions,
+			message.stats.blessingsPublished,
+			message.stats.final,
+			message.shards.map((s) => [s.shardIndex, s.version, s.sealed]),
+			message.queue,
+		]);
+	}
+
+	private async liveMessage(): Promise<LiveTotals> {
+		const year = this.config()?.year ?? 0;
+		const now = Date.now();
+		const stats = await this.stats(year);
+		const total = stats.actions.flower + stats.actions.incense + stats.actions.bow + stats.actions.blessing;
+		this.rateSamples = [...this.rateSamples.filter((s) => now - s.at <= 10_000), { at: now, total }];
+		const oldest = this.rateSamples[0] as { at: number; total: number };
+		const ratePerSecond = now - oldest.at >= 1000 ? ((total - oldest.total) * 1000) / (now - oldest.at) : 0;
+		const regions = (await this.regions(year)).regions;
+		const known = regions.filter((r) => r.region !== "XX").reduce((n, r) => n + r.participants, 0);
+		const overseas = regions.filter((r) => isOverseas(r.region)).reduce((n, r) => n + r.participants, 0);
+		const queue = this.sql<{ held: number; reported: number }>`
+			SELECT coalesce(sum(state = 'held'), 0) AS held, coalesce(sum(state = 'published' AND reports > 0), 0) AS reported FROM wall`[0];
+		return {
+			type: "totals",
+			at: new Date(now).toISOString(),
+			stats,
+			ratePerSecond: Math.round(ratePerSecond * 10) / 10,
+			regions: regions.slice(0, 20).map((r) => ({ region: r.region, participants: r.participants })),
+			overseasShare: known === 0 ? 0 : overseas / known,
+			shards: this.sql<SnapshotRow>`SELECT * FROM shard_snapshots ORDER BY shard`.map((r) => ({
+				shardIndex: r.shard,
+				version: r.version,
+				takenAt: new Date(r.taken_at).toISOString(),
+				receivedAt: new Date(r.received_at).toISOString(),
+				ageMs: Math.max(0, now - r.taken_at),
+				lagMs: Math.max(0, r.received_at - r.taken_at),
+				participants: r.participants,
+				actions: { flower: r.flower, incense: r.incense, bow: r.bow, blessing: r.blessing },
+				sealed: r.sealed === 1,
+			})),
+			queue: { held: queue?.held ?? 0, reported: queue?.reported ?? 0 },
+		};
 	}
 
 	// ---- audit and close ----
@@ -395,10 +660,5 @@ export class CeremonyDO extends DurableObject<Env> {
 				.sql`UPDATE ceremony_state SET final_stats = ${JSON.stringify(stats)}, final_regions = ${JSON.stringify(regions)} WHERE id = 1`;
 		}
 		return { kind: "closed", stats: await this.stats(year) };
-	}
-
-	/** Each shard's last snapshot: version, age and counts (the dashboard's shard health). */
-	async shardHealth(): Promise<SnapshotRow[]> {
-		return this.sql<SnapshotRow>`SELECT * FROM shard_snapshots ORDER BY shard`;
 	}
 }

@@ -3,7 +3,7 @@ import { UNKNOWN_REGION } from "../src/domain/regions";
 import { ceremonyObjectName } from "../src/domain/shard-routing";
 import { ACTION_TYPES, type ActionCounts, type ActionType, zeroCounts } from "../src/schemas/common";
 import { CertificateLease, LeaseExhausted } from "./certificate-lease";
-import { CounterDeltas } from "./counter-deltas";
+import { adjustTotal, CounterDeltas } from "./counter-deltas";
 import type {
 	ActionOutcome,
 	ActionRequest,
@@ -214,6 +214,49 @@ export class ShardDO extends DurableObject<Env> {
 		this.sql`INSERT INTO participants (id, display_name, region) VALUES (${participantId}, ${displayName}, ${region})
 			ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, region = excluded.region`;
 		return { kind: "updated", profile: this.profileOf(participantId) };
+	}
+
+	/** Erases the participant's name and blessings; their counts stay. Returns the erased blessing ids. */
+	async erase(identity: ShardIdentity, participantId: string): Promise<string[]> {
+		this.identityProblem(identity);
+		const shardIndex = identity.shardIndex;
+		return this.ctx.storage.transactionSync(() => {
+			this.sql`UPDATE participants SET display_name = NULL WHERE id = ${participantId}`;
+			const erased = this.sql<{ seq: number; state: BlessingState }>`
+				SELECT seq, state FROM blessings WHERE participant_id = ${participantId} AND state != 'erased'`;
+			this.sql`UPDATE blessings SET state = 'erased', text_hans = '', text_hant = ''
+				WHERE participant_id = ${participantId}`;
+			this.changeBlessingState(erased, "erased");
+			return erased.map((b) => `${shardIndex}-${b.seq}`);
+		});
+	}
+
+	/** Moderation: publishes or hides a blessing. Null when the log has no such blessing (or it was erased). */
+	async setBlessingState(
+		identity: ShardIdentity,
+		seq: number,
+		state: "published" | "hidden",
+	): Promise<BlessingState | null> {
+		this.identityProblem(identity);
+		const row = this.sql<{ state: BlessingState }>`SELECT state FROM blessings WHERE seq = ${seq}`[0];
+		if (!row || row.state === "erased") return null;
+		if (row.state !== state) {
+			this.ctx.storage.transactionSync(() => {
+				this.sql`UPDATE blessings SET state = ${state} WHERE seq = ${seq}`;
+				this.changeBlessingState([row], state);
+			});
+		}
+		return state;
+	}
+
+	/** Keeps the published count and the snapshot version in step with a change of blessing states. */
+	private changeBlessingState(before: Array<{ state: BlessingState }>, after: BlessingState): void {
+		if (before.length === 0) return;
+		const published = (state: BlessingState) => (state === "published" ? 1 : 0);
+		const delta = before.reduce((sum, b) => sum + published(after) - published(b.state), 0);
+		if (delta !== 0) adjustTotal(this.sql, "blessings_published", delta);
+		this.sql`UPDATE shard_state SET version = version + 1 WHERE id = 1`;
+		this.scheduleSnapshot(this.state.shard_count ?? 1);
 	}
 
 	// ---- snapshots ----

@@ -5,6 +5,8 @@ import { limitBody, requireJson } from "./http/guards";
 import { validationHook } from "./http/validation";
 import { actions } from "./routes/actions";
 import { admin } from "./routes/admin";
+import { adminLive } from "./routes/admin-live";
+import { adminModeration } from "./routes/admin-moderation";
 import { blessings } from "./routes/blessings";
 import { ceremonies } from "./routes/ceremonies";
 import { certificates } from "./routes/certificates";
@@ -27,6 +29,8 @@ app.route("/", stats);
 app.route("/", blessings);
 app.route("/", certificates);
 app.route("/", admin);
+app.route("/", adminLive);
+app.route("/", adminModeration);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "participantToken", {
 	type: "http",

@@ -20,6 +20,7 @@ import { Problem, problemResponse } from "../http/problem";
 import { validationProblem } from "../http/validation";
 import { ActionAccepted, ActionInput, IdempotencyKeyHeader } from "../schemas/action";
 import { problemContent, YearParam } from "../schemas/common";
+import { batchSettings, performBatched } from "../shard-batcher";
 import { certificateUrl, participantShard } from "./participant-shard";
 
 export const actions = subApp();
@@ -139,8 +140,13 @@ actions.openapi(
 			limit: config.limits[input.type],
 			country: requestCountry(c),
 		};
-		const [outcome] = await stub.perform(identity, [request]);
-		if (!outcome) throw new Error("shard answered no outcome");
+		const outcome = await performBatched(
+			identity,
+			request,
+			(id, requests) => stub.perform(id, requests),
+			batchSettings(c.env),
+			(promise) => c.executionCtx.waitUntil(promise),
+		);
 		return respond(year, participantId, identity.shardIndex, outcome);
 	},
 );

@@ -9,9 +9,22 @@ import { ActionCounts, problemContent, YearParam } from "../schemas/common";
 import { Stats } from "../schemas/stats";
 
 export const admin = subApp();
-admin.use("/api/v1/admin/*", requireCommittee);
 
-const committee = { tags: ["committee"], security: [{ committeeToken: [] }] };
+const committee = { tags: ["committee"], security: [{ committeeToken: [] }], middleware: [requireCommittee] };
+
+admin.openapi(
+	createRoute({
+		...committee,
+		method: "get",
+		path: "/api/v1/admin/whoami",
+		summary: "The committee member a token belongs to",
+		responses: {
+			200: { description: "The member", content: { "application/json": { schema: z.object({ name: z.string() }) } } },
+			401: problemContent("No committee token"),
+		},
+	}),
+	(c) => c.json({ name: c.get("member").name }, 200, { "cache-control": "no-store" }),
+);
 
 admin.openapi(
 	createRoute({

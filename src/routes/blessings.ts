@@ -35,7 +35,7 @@ blessings.openapi(
 	},
 );
 
-const BlessingIdParam = YearParam.extend({
+export const BlessingIdParam = YearParam.extend({
 	id: z
 		.string()
 		.refine((id) => parseActionId(id) !== null, "is not a blessing id")

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { ParticipantProfile } from "../../durable/shard-protocol";
 import { issueParticipantToken, newParticipantId } from "../auth/participant-token";
+import { ceremonyStub } from "../ceremonies";
 import { DISPLAY_NAME_MAX_LENGTH, normaliseText, textLength } from "../domain/blessing-text";
 import { isRegionCode } from "../domain/regions";
 import { requestCountry } from "../http/country";
@@ -128,5 +129,29 @@ participants.openapi(
 			);
 		}
 		return c.json(presentProfile(year, outcome.profile, suggested(requestCountry(c))), 200);
+	},
+);
+
+participants.openapi(
+	createRoute({
+		...meDoc,
+		method: "delete",
+		path: mePath,
+		middleware: [requireParticipant],
+		summary: "Erase the participant's name and blessings; their counts stay",
+		request: { params: YearParam },
+		responses: {
+			204: { description: "Erased" },
+			401: problemContent("No valid participant token"),
+			404: problemContent("No such ceremony"),
+		},
+	}),
+	async (c) => {
+		const { year } = c.req.valid("param");
+		const participantId = c.get("participantId");
+		const { identity, stub } = await participantShard(c.env, year, participantId);
+		await stub.erase(identity, participantId);
+		await ceremonyStub(c.env, year).eraseParticipant(participantId);
+		return c.body(null, 204);
 	},
 );

@@ -1,0 +1,89 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { issueTicket, verifyTicket } from "../auth/live-ticket";
+import { ceremonyStub, loadCeremony } from "../ceremonies";
+import { committeeMemberOf, requireCommittee } from "../http/guards";
+import { subApp } from "../http/openapi";
+import { Problem } from "../http/problem";
+import { problemContent, YearParam } from "../schemas/common";
+import { LiveTotals } from "../schemas/live";
+
+export const adminLive = subApp();
+
+adminLive.openapi(
+	createRoute({
+		method: "post",
+		path: "/api/v1/admin/tickets",
+		tags: ["committee"],
+		security: [{ committeeToken: [] }],
+		middleware: [requireCommittee],
+		summary: "A single-use ticket, valid 30 s, for a browser's live socket",
+		responses: {
+			201: {
+				description: "The ticket",
+				content: {
+					"application/json": { schema: z.object({ ticket: z.string(), expiresAt: z.string() }).openapi("LiveTicket") },
+				},
+			},
+			401: problemContent("No committee token"),
+		},
+	}),
+	async (c) => {
+		const { ticket, expiresAt } = await issueTicket(c.get("member").name, c.env.PARTICIPANT_TOKEN_SECRET);
+		return c.json({ ticket, expiresAt: new Date(expiresAt).toISOString() }, 201, { "cache-control": "no-store" });
+	},
+);
+
+const unauthorized = (detail: string) => new Problem(401, "unauthorized", "Authentication required", detail);
+
+adminLive.openapi(
+	createRoute({
+		method: "get",
+		path: "/api/v1/admin/ceremonies/{year}/live",
+		tags: ["committee"],
+		security: [{ committeeToken: [] }],
+		summary: "WebSocket of live totals (Authorization header from programs, ?ticket= from browsers)",
+		description:
+			'Sends a LiveTotals message at once, then at most once a second when the figures changed. Send {"type":"ping"} for a pong with the time of the last change.',
+		request: {
+			params: YearParam,
+			query: z.object({ ticket: z.string().max(400).optional() }),
+		},
+		responses: {
+			101: {
+				description: "Switching to the WebSocket; messages are LiveTotals",
+				content: { "application/json": { schema: LiveTotals } },
+			},
+			401: problemContent("Neither a committee token nor a valid, unused ticket"),
+			426: problemContent("Not a WebSocket upgrade"),
+		},
+	}),
+	// @ts-expect-error the 101 answer comes from the CeremonyDO
+	async (c) => {
+		const { year } = c.req.valid("param");
+		const { ticket } = c.req.valid("query");
+		const fromHeader = committeeMemberOf(c.req.header("authorization"), c.env.COMMITTEE_TOKENS);
+		const fromTicket = !fromHeader && ticket ? await verifyTicket(ticket, c.env.PARTICIPANT_TOKEN_SECRET) : null;
+		if (!fromHeader && !fromTicket) {
+			throw unauthorized(ticket ? "The ticket is not valid or has expired." : "Send a committee token or a ticket.");
+		}
+		if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
+			throw new Problem(
+				426,
+				"upgrade-required",
+				"WebSocket expected",
+				"Open this URL as a WebSocket.",
+				{},
+				{ upgrade: "websocket" },
+			);
+		}
+		await loadCeremony(c.env, year);
+		const headers = new Headers(c.req.raw.headers);
+		headers.delete("x-ticket-nonce");
+		headers.set("x-committee-member", fromHeader?.name ?? fromTicket?.member ?? "unknown");
+		if (fromTicket) {
+			headers.set("x-ticket-nonce", fromTicket.nonce);
+			headers.set("x-ticket-expires", String(fromTicket.expiresAt));
+		}
+		return ceremonyStub(c.env, year).fetch(new Request(c.req.raw.url, { method: "GET", headers }));
+	},
+);

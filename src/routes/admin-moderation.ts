@@ -1,0 +1,81 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { ceremonyStub, loadCeremony } from "../ceremonies";
+import { requireCommittee } from "../http/guards";
+import { subApp } from "../http/openapi";
+import { Problem } from "../http/problem";
+import { Blessing, BlessingPageQuery } from "../schemas/blessing";
+import { problemContent, YearParam } from "../schemas/common";
+import { BlessingIdParam } from "./blessings";
+
+export const adminModeration = subApp();
+
+const committee = { tags: ["committee"], security: [{ committeeToken: [] }], middleware: [requireCommittee] };
+
+const ModeratedBlessing = Blessing.extend({
+	state: z.enum(["published", "held", "hidden"]),
+	reports: z.number().int(),
+	moderatedBy: z.string().nullable(),
+	moderatedAt: z.string().nullable(),
+}).openapi("ModeratedBlessing");
+
+adminModeration.openapi(
+	createRoute({
+		...committee,
+		method: "get",
+		path: "/api/v1/admin/ceremonies/{year}/blessings",
+		summary: "The moderation queue: held, reported (still published) or hidden blessings, newest first",
+		request: {
+			params: YearParam,
+			query: BlessingPageQuery.extend({ state: z.enum(["held", "reported", "hidden"]).default("held") }),
+		},
+		responses: {
+			200: {
+				description: "A page of the queue",
+				content: {
+					"application/json": {
+						schema: z.object({ items: z.array(ModeratedBlessing), nextCursor: z.string().nullable() }),
+					},
+				},
+			},
+			401: problemContent("No committee token"),
+			404: problemContent("No such ceremony"),
+		},
+	}),
+	async (c) => {
+		const { year } = c.req.valid("param");
+		const { state, limit, cursor } = c.req.valid("query");
+		await loadCeremony(c.env, year);
+		const page = await ceremonyStub(c.env, year).moderationQueue(state, limit, cursor);
+		return c.json(page, 200, { "cache-control": "no-store" });
+	},
+);
+
+for (const action of ["hide", "restore"] as const) {
+	adminModeration.openapi(
+		createRoute({
+			...committee,
+			method: "post",
+			path: `/api/v1/admin/ceremonies/{year}/blessings/{id}/${action}`,
+			summary:
+				action === "hide"
+					? "Hide a blessing from the wall (recorded with the member's name)"
+					: "Restore a hidden blessing, or publish a held one (recorded with the member's name)",
+			request: { params: BlessingIdParam },
+			responses: {
+				200: {
+					description: "The blessing as it is now",
+					content: { "application/json": { schema: ModeratedBlessing } },
+				},
+				401: problemContent("No committee token"),
+				404: problemContent("No such blessing"),
+			},
+		}),
+		async (c) => {
+			const { year, id } = c.req.valid("param");
+			await loadCeremony(c.env, year);
+			const outcome = await ceremonyStub(c.env, year).moderate(year, id, action, c.get("member").name);
+			if (outcome.kind === "not-found") throw new Problem(404, "blessing-not-found", "No such blessing");
+			return c.json(outcome.entry, 200);
+		},
+	);
+}

@@ -1,0 +1,44 @@
+import { z } from "@hono/zod-openapi";
+import { ActionCounts } from "./common";
+import { Stats } from "./stats";
+
+export const ShardHealth = z
+	.object({
+		shardIndex: z.number().int(),
+		version: z.number().int(),
+		takenAt: z.string(),
+		receivedAt: z.string(),
+		ageMs: z.number().int().openapi({ description: "Time since the shard took its last snapshot" }),
+		lagMs: z.number().int().openapi({ description: "From the snapshot being taken to the CeremonyDO having it" }),
+		participants: z.number().int(),
+		actions: ActionCounts,
+		sealed: z.boolean(),
+	})
+	.openapi("ShardHealth");
+export type ShardHealth = z.infer<typeof ShardHealth>;
+
+/** What the committee's live socket sends: at once on connecting, then at most once a second when it changed. */
+export const LiveTotals = z
+	.object({
+		type: z.literal("totals"),
+		at: z.string(),
+		stats: Stats,
+		ratePerSecond: z.number(),
+		regions: z.array(z.object({ region: z.string(), participants: z.number().int() })),
+		overseasShare: z
+			.number()
+			.openapi({ description: "Share of participants with a known region outside mainland China" }),
+		shards: z.array(ShardHealth),
+		queue: z.object({ held: z.number().int(), reported: z.number().int() }),
+	})
+	.openapi("LiveTotals");
+export type LiveTotals = z.infer<typeof LiveTotals>;
+
+/** Messages a client may send on the live socket. */
+export const LiveClientMessage = z.discriminatedUnion("type", [z.object({ type: z.literal("ping") })]);
+
+export const LivePong = z.object({
+	type: z.literal("pong"),
+	at: z.string(),
+	changedAt: z.string().nullable().openapi({ description: "When the figures last changed" }),
+});

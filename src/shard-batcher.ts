@@ -1,0 +1,188 @@
+import type { ActionOutcome, ActionRequest, ShardIdentity } from "../durable/shard-protocol";
+import { isRetryable } from "./http/errors";
+
+/**
+ * Edge micro-batching: actions for the same shard that reach the same isolate within a few
+ * milliseconds go to the ShardDO as one `perform` RPC, which commits them in one transaction.
+ *
+ * Two rules keep it safe inside workerd, where every request has an I/O context of its own:
+ * - A waiting request never awaits a promise that another request's RPC settles. It sleeps on
+ *   timers of its own and reads its outcome, plain data, from its slot: so it always has an event
+ *   of its own pending (else it is cancelled as hung), and it wakes, and builds its response, in
+ *   its own context (a response built in another request's context is refused).
+ * - Whoever sends a batch (the request that fills it, or the first waiter whose timer sees the
+ *   window over) sends it with its own stub, keeps the RPC alive with its own `waitUntil`, and
+ *   settles every slot, with an error too: a failed batch answers every waiter.
+ */
+
+/** Default of `EDGE_BATCH_MS`: how long the first request of a batch waits for others. */
+export const DEFAULT_BATCH_WINDOW_MS = 2;
+/** A batch is sent at once when it holds this many requests. */
+export const MAX_BATCH_SIZE = 100;
+/** A waiter whose batch never settles (its sender was cancelled) gives up with a retryable error. */
+const WAIT_LIMIT_MS = 30_000;
+const MAX_WINDOW_MS = 50;
+
+export interface BatchSettings {
+	/** 0: no batching, one RPC per request. */
+	windowMs: number;
+	maxSize: number;
+}
+
+/** Reads `EDGE_BATCH_MS` (milliseconds, "0" turns batching off; unset or invalid: the default). */
+export function batchSettings(env: object): BatchSettings {
+	const raw = (env as { EDGE_BATCH_MS?: unknown }).EDGE_BATCH_MS;
+	const text = typeof raw === "string" ? raw.trim() : "";
+	const parsed = text ? Number(text) : Number.NaN;
+	const windowMs = Number.isFinite(parsed) && parsed >= 0 ? Math.min(parsed, MAX_WINDOW_MS) : DEFAULT_BATCH_WINDOW_MS;
+	return { windowMs, maxSize: MAX_BATCH_SIZE };
+}
+
+/** Sends a batch to the shard; a closure over the stub of the request that sends it. */
+export type SendBatch = (identity: ShardIdentity, requests: ActionRequest[]) => Promise<ActionOutcome[]>;
+
+interface Slot {
+	request: ActionRequest;
+	send: SendBatch;
+	settled: boolean;
+	outcome?: ActionOutcome;
+	error?: unknown;
+}
+
+interface Batch {
+	key: string;
+	identity: ShardIdentity;
+	slots: Slot[];
+	flushAt: number;
+	sentAt: number | null;
+}
+
+/** What this isolate sent, for tests and benchmarks. */
+export const batchCounters = { rpcs: 0, actions: 0, largestBatch: 0, failedBatches: 0 };
+
+const open = new Map<string, Batch>();
+/** Moving average of a batch RPC's duration: a waiter sleeps about that long before it looks. */
+let rpcEstimateMs = 2;
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The outcome of one action, sent alone or with others bound to the same shard. `waitUntil`
+ * keeps a batch's RPC alive if the request that sends it goes away.
+ */
+export async function performBatched(
+	identity: ShardIdentity,
+	request: ActionRequest,
+	send: SendBatch,
+	settings: BatchSettings,
+	waitUntil?: (promise: Promise<unknown>) => void,
+): Promise<ActionOutcome> {
+	if (settings.windowMs <= 0) {
+		batchCounters.rpcs++;
+		batchCounters.actions++;
+		batchCounters.largestBatch = Math.max(batchCounters.largestBatch, 1);
+		const [outcome] = await send(identity, [request]);
+		if (!outcome) throw new Error("shard answered no outcome");
+		return outcome;
+	}
+	const key = `${identity.year}/${identity.shardCount}/${identity.shardIndex}`;
+	let batch = open.get(key);
+	if (!batch) {
+		batch = { key, identity, slots: [], flushAt: Date.now() + settings.windowMs, sentAt: null };
+		open.set(key, batch);
+	}
+	const slot: Slot = { request, send, settled: false };
+	batch.slots.push(slot);
+	if (batch.slots.length >= settings.maxSize) return dispatch(batch, slot, waitUntil);
+
+	const giveUpAt = Date.now() + WAIT_LIMIT_MS;
+	for (;;) {
+		if (slot.settled) return answerOf(slot);
+		const now = Date.now();
+		if (batch.sentAt === null) {
+			if (now >= batch.flushAt) return dispatch(batch, slot, waitUntil);
+			await sleep(batch.flushAt - now);
+		} else {
+			if (now >= giveUpAt) throw retryableError("the shard batch did not answer in time");
+			await sleep(Math.max(1, Math.round(batch.sentAt + rpcEstimateMs - now)));
+		}
+	}
+}
+
+/** Sends the batch from the calling request's context and returns that request's own outcome. */
+async function dispatch(
+	batch: Batch,
+	own: Slot,
+	waitUntil?: (promise: Promise<unknown>) => void,
+): Promise<ActionOutcome> {
+	if (open.get(batch.key) === batch) open.delete(batch.key);
+	batch.sentAt = Date.now();
+	const done = settle(batch, own.send);
+	waitUntil?.(done);
+	await done;
+	return answerOf(own);
+}
+
+async function settle(batch: Batch, send: SendBatch): Promise<void> {
+	const { slots, identity } = batch;
+	batchCounters.rpcs++;
+	batchCounters.actions += slots.length;
+	batchCounters.largestBatch = Math.max(batchCounters.largestBatch, slots.length);
+	const startedAt = Date.now();
+	try {
+		const outcomes = await send(
+			identity,
+			slots.map((s) => s.request),
+		);
+		rpcEstimateMs = 0.8 * rpcEstimateMs + 0.2 * (Date.now() - startedAt);
+		slots.forEach((slot, i) => {
+			slot.outcome = outcomes[i];
+			if (!slot.outcome) slot.error = new Error("shard answered no outcome");
+		});
+	} catch (error) {
+		batchCounters.failedBatches++;
+		if (slots.length > 1 && !isRetryable(error)) {
+			// Nothing of the batch was committed (the transaction rolled back). The cause may be one
+			// request of it: send each alone, so every request gets its own answer.
+			await Promise.all(slots.map((slot) => sendAlone(slot, identity, send)));
+		} else {
+			for (const slot of slots) slot.error = error;
+		}
+	} finally {
+		for (const slot of slots) slot.settled = true;
+	}
+}
+
+async function sendAlone(slot: Slot, identity: ShardIdentity, send: SendBatch): Promise<void> {
+	batchCounters.rpcs++;
+	try {
+		const [outcome] = await send(identity, [slot.request]);
+		slot.outcome = outcome;
+		if (!outcome) slot.error = new Error("shard answered no outcome");
+	} catch (error) {
+		slot.error = error;
+	}
+}
+
+/** Called in the slot's own request context: the outcome is plain data, an error is made anew here. */
+function answerOf(slot: Slot): ActionOutcome {
+	if (slot.error !== undefined) throw errorFor(slot.error);
+	return slot.outcome as ActionOutcome;
+}
+
+function errorFor(cause: unknown): Error {
+	const message = cause instanceof Error ? cause.message : String(cause);
+	const error = new Error(`shard batch failed: ${message}`, { cause });
+	const flags = (typeof cause === "object" && cause !== null ? cause : {}) as {
+		retryable?: boolean;
+		overloaded?: boolean;
+	};
+	return Object.assign(error, {
+		...(flags.retryable === true ? { retryable: true } : {}),
+		...(flags.overloaded === true ? { overloaded: true } : {}),
+	});
+}
+
+function retryableError(message: string): Error {
+	return Object.assign(new Error(message), { retryable: true });
+}
