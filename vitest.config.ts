@@ -12,6 +12,7 @@ export default defineConfig({
 					BLESSING_HOLD_WORDS: "广告,加微信",
 					COMMITTEE_TOKENS: "ada:test-committee-token-ada,bo:test-committee-token-bo",
 					PARTICIPANT_TOKEN_SECRET: "test-participant-secret",
+					MEDIA_API_KEYS: "xinhua:media-key-of-xinhua",
 				},
 			},
 		}),

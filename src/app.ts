@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "./http/app-env";
 import { onError, onNotFound } from "./http/errors";
 import { limitBody, requireJson } from "./http/guards";
+import { limitPublicReads } from "./http/rate-limits";
 import { validationHook } from "./http/validation";
 import { actions } from "./routes/actions";
 import { admin } from "./routes/admin";
@@ -22,6 +23,7 @@ app.notFound(onNotFound);
 app.get("/healthz", (c) => c.text("ok"));
 
 app.use("/api/*", limitBody, requireJson);
+app.on("GET", ["/api/v1/ceremonies/*"], limitPublicReads);
 app.route("/", ceremonies);
 app.route("/", participants);
 app.route("/", actions);

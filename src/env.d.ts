@@ -5,5 +5,7 @@ declare namespace Cloudflare {
 		COMMITTEE_TOKENS?: string;
 		/** HMAC key(s) of participant tokens, separated by spaces; the first signs. */
 		PARTICIPANT_TOKEN_SECRET?: string;
+		/** Media partners' API keys, `name:key` pairs separated by commas (a higher read limit). */
+		MEDIA_API_KEYS?: string;
 	}
 }

@@ -1,6 +1,6 @@
-import type { CommitteeMember } from "../auth/committee";
+import type { NamedHolder } from "../auth/named-tokens";
 
 export type AppEnv = {
 	Bindings: Env;
-	Variables: { participantId: string; member: CommitteeMember };
+	Variables: { participantId: string; member: NamedHolder };
 };

@@ -1,6 +1,6 @@
 import { bodyLimit } from "hono/body-limit";
 import { createMiddleware } from "hono/factory";
-import { committeeMemberFor } from "../auth/committee";
+import { holderOf } from "../auth/named-tokens";
 import { verifyParticipantToken } from "../auth/participant-token";
 import type { AppEnv } from "./app-env";
 import { Problem } from "./problem";
@@ -54,7 +54,7 @@ export const requireParticipant = createMiddleware<AppEnv>(async (c, next) => {
 
 export function committeeMemberOf(header: string | undefined, configured: string | undefined) {
 	const token = bearer(header);
-	return token ? committeeMemberFor(token, configured) : null;
+	return token ? holderOf(token, configured) : null;
 }
 
 export const requireCommittee = createMiddleware<AppEnv>(async (c, next) => {

@@ -17,6 +17,7 @@ import { unavailable } from "../http/errors";
 import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem, problemResponse } from "../http/problem";
+import { limitActions } from "../http/rate-limits";
 import { validationProblem } from "../http/validation";
 import { ActionAccepted, ActionInput, IdempotencyKeyHeader } from "../schemas/action";
 import { problemContent, YearParam } from "../schemas/common";
@@ -99,7 +100,7 @@ actions.openapi(
 		description:
 			"Idempotent by Idempotency-Key (per participant): a replay returns the first status and body and counts nothing.",
 		security: [{ participantToken: [] }],
-		middleware: [requireParticipant],
+		middleware: [requireParticipant, limitActions],
 		request: {
 			params: YearParam,
 			headers: IdempotencyKeyHeader,

@@ -5,6 +5,7 @@ import { cachedData, publicResponse } from "../http/edge-cache";
 import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
+import { limitReports } from "../http/rate-limits";
 import { BlessingPage, BlessingPageQuery, ReportInput, ReportResult } from "../schemas/blessing";
 import { problemContent, YearParam } from "../schemas/common";
 
@@ -49,7 +50,7 @@ blessings.openapi(
 		tags: ["blessings"],
 		summary: "Report a blessing for review (counted once per participant)",
 		security: [{ participantToken: [] }],
-		middleware: [requireParticipant],
+		middleware: [requireParticipant, limitReports],
 		request: {
 			params: BlessingIdParam,
 			body: { content: { "application/json": { schema: ReportInput } }, required: false },

@@ -9,6 +9,7 @@ import { unavailable } from "../http/errors";
 import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
+import { limitIssuance } from "../http/rate-limits";
 import { validationProblem } from "../http/validation";
 import { problemContent, YearParam } from "../schemas/common";
 import { NewParticipant, NewParticipantInput, Profile, ProfileInput } from "../schemas/participant";
@@ -35,6 +36,7 @@ participants.openapi(
 	createRoute({
 		method: "post",
 		path: "/api/v1/participants",
+		middleware: [limitIssuance],
 		tags: ["participants"],
 		summary: "Become a participant: an id and its bearer token",
 		request: { body: { content: { "application/json": { schema: NewParticipantInput } }, required: false } },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { committeeMemberFor } from "../../src/auth/committee";
+import { holderOf } from "../../src/auth/named-tokens";
 import { issueParticipantToken, newParticipantId, verifyParticipantToken } from "../../src/auth/participant-token";
 import { normaliseText, parseHoldWords, prepareBlessing } from "../../src/domain/blessing-text";
 import { ceremonyDate, ceremonyName, nextCeremonyYear, sexagenaryYear } from "../../src/domain/calendar";
@@ -68,9 +68,9 @@ describe("tokens", () => {
 
 	it("names the committee member a token belongs to", () => {
 		const configured = "ada:token-of-ada-123, bo:token-of-bo-456";
-		expect(committeeMemberFor("token-of-bo-456", configured)).toEqual({ name: "bo" });
-		expect(committeeMemberFor("token-of-bo-45", configured)).toBeNull();
-		expect(committeeMemberFor("", configured)).toBeNull();
+		expect(holderOf("token-of-bo-456", configured)).toEqual({ name: "bo" });
+		expect(holderOf("token-of-bo-45", configured)).toBeNull();
+		expect(holderOf("", configured)).toBeNull();
 	});
 });
 

@@ -1,12 +1,13 @@
 /**
- * Committee members' bearer tokens come from the `COMMITTEE_TOKENS` secret as `name:token` pairs
- * separated by commas, so every committee step records who took it.
+ * Named bearer secrets, configured as `name:token` pairs separated by commas: the committee's
+ * tokens (`COMMITTEE_TOKENS`, so every committee step records who took it) and media API keys
+ * (`MEDIA_API_KEYS`, so a partner's reads are limited and counted under its name).
  */
-export interface CommitteeMember {
+export interface NamedHolder {
 	name: string;
 }
 
-export function parseCommitteeTokens(configured: string | undefined): Array<{ name: string; token: string }> {
+export function parseNamedTokens(configured: string | undefined): Array<{ name: string; token: string }> {
 	return (configured ?? "")
 		.split(",")
 		.map((pair) => pair.trim())
@@ -22,15 +23,15 @@ export function parseCommitteeTokens(configured: string | undefined): Array<{ na
 const encoder = new TextEncoder();
 
 /** Compares every configured token in constant time, so timing tells nothing about any of them. */
-export function committeeMemberFor(token: string, configured: string | undefined): CommitteeMember | null {
+export function holderOf(token: string, configured: string | undefined): NamedHolder | null {
 	const offered = encoder.encode(token);
-	let found: CommitteeMember | null = null;
-	for (const member of parseCommitteeTokens(configured)) {
-		const expected = encoder.encode(member.token);
+	let found: NamedHolder | null = null;
+	for (const holder of parseNamedTokens(configured)) {
+		const expected = encoder.encode(holder.token);
 		const sameLength = expected.byteLength === offered.byteLength;
 		// timingSafeEqual needs equal lengths; compare against itself otherwise to spend the same time.
 		const equal = crypto.subtle.timingSafeEqual(expected, sameLength ? offered : expected) && sameLength;
-		if (equal && !found) found = { name: member.name };
+		if (equal && !found) found = { name: holder.name };
 	}
 	return found;
 }
