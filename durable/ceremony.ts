@@ -282,7 +282,20 @@ export class CeremonyDO extends DurableObject<Env> {
 		};
 	}
 
+	/** Reads answered for the Worker's public endpoints; the edge cache keeps this low. */
+	publicReads = 0;
+
 	async stats(year: number): Promise<Stats> {
+		this.publicReads++;
+		return this.currentStats(year);
+	}
+
+	async regions(year: number): Promise<RegionsStats> {
+		this.publicReads++;
+		return this.currentRegions(year);
+	}
+
+	private async currentStats(year: number): Promise<Stats> {
 		const frozen = this.sql<{ final_stats: string | null }>`SELECT final_stats FROM ceremony_state WHERE id = 1`[0]
 			?.final_stats;
 		if (frozen) return JSON.parse(frozen) as Stats;
@@ -301,7 +314,7 @@ export class CeremonyDO extends DurableObject<Env> {
 		};
 	}
 
-	async regions(year: number): Promise<RegionsStats> {
+	private async currentRegions(year: number): Promise<RegionsStats> {
 		const frozen = this.sql<{ final_regions: string | null }>`SELECT final_regions FROM ceremony_state WHERE id = 1`[0]
 			?.final_regions;
 		if (frozen) return JSON.parse(frozen) as RegionsStats;
@@ -323,9 +336,10 @@ export class CeremonyDO extends DurableObject<Env> {
 	}
 
 	async timeseries(year: number, interval: Interval, from: number, to: number): Promise<Timeseries> {
+		this.publicReads++;
 		const width = interval === "1h" ? 3_600_000 : 60_000;
 		const rows = this.sql<{ bucket: number; type: ActionType; n: number }>`
-			SELECT (minute / ${width}) * ${width} AS bucket, type, sum(n) AS n FROM minute_totals
+			SELECT minute - (minute % ${width}) AS bucket, type, sum(n) AS n FROM minute_totals
 			WHERE minute >= ${from} AND minute < ${to} GROUP BY bucket, type ORDER BY bucket`;
 		const points = new Map<number, ActionCounts>();
 		for (const row of rows) {
@@ -367,6 +381,7 @@ export class CeremonyDO extends DurableObject<Env> {
 	}
 
 	async blessings(limit: number, cursor: string | undefined): Promise<BlessingPage> {
+		this.publicReads++;
 		const rows = this.wallPage("published", 0, limit, cursor);
 		return {
 			items: rows.slice(0, limit).map((r) => this.presentBlessing(r)),
@@ -574,12 +589,12 @@ export class CeremonyDO extends DurableObject<Env> {
 	private async liveMessage(): Promise<LiveTotals> {
 		const year = this.config()?.year ?? 0;
 		const now = Date.now();
-		const stats = await this.stats(year);
+		const stats = await this.currentStats(year);
 		const total = stats.actions.flower + stats.actions.incense + stats.actions.bow + stats.actions.blessing;
 		this.rateSamples = [...this.rateSamples.filter((s) => now - s.at <= 10_000), { at: now, total }];
 		const oldest = this.rateSamples[0] as { at: number; total: number };
 		const ratePerSecond = now - oldest.at >= 1000 ? ((total - oldest.total) * 1000) / (now - oldest.at) : 0;
-		const regions = (await this.regions(year)).regions;
+		const regions = (await this.currentRegions(year)).regions;
 		const known = regions.filter((r) => r.region !== "XX").reduce((n, r) => n + r.participants, 0);
 		const overseas = regions.filter((r) => isOverseas(r.region)).reduce((n, r) => n + r.participants, 0);
 		const queue = this.sql<{ held: number; reported: number }>`
@@ -626,7 +641,7 @@ export class CeremonyDO extends DurableObject<Env> {
 			recount.blessingsPublished += shard.recount.blessingsPublished;
 			for (const type of ACTION_TYPES) recount.actions[type] += shard.recount.actions[type];
 		}
-		const stats = await this.stats(year);
+		const stats = await this.currentStats(year);
 		const totals = {
 			participants: stats.participants,
 			actions: stats.actions,
@@ -653,12 +668,12 @@ export class CeremonyDO extends DurableObject<Env> {
 				this.identities(config).map((id) => this.shardStub(year, id.shardIndex).seal(id)),
 			);
 			for (const snapshot of finals) await this.applySnapshot(year, snapshot);
-			const stats = { ...(await this.stats(year)), final: true };
-			const regions = { ...(await this.regions(year)), final: true };
+			const stats = { ...(await this.currentStats(year)), final: true };
+			const regions = { ...(await this.currentRegions(year)), final: true };
 			this.saveConfig({ ...config, closedAt: Date.now(), version: config.version + 1 });
 			this
 				.sql`UPDATE ceremony_state SET final_stats = ${JSON.stringify(stats)}, final_regions = ${JSON.stringify(regions)} WHERE id = 1`;
 		}
-		return { kind: "closed", stats: await this.stats(year) };
+		return { kind: "closed", stats: await this.currentStats(year) };
 	}
 }

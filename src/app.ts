@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./http/app-env";
 import { onError, onNotFound } from "./http/errors";
 import { limitBody, requireJson } from "./http/guards";
@@ -20,7 +20,16 @@ app.onError(onError);
 app.notFound(onNotFound);
 
 // No I/O: the baseline of the benchmarks.
-app.get("/healthz", (c) => c.text("ok"));
+app.openapi(
+	createRoute({
+		method: "get",
+		path: "/healthz",
+		tags: ["service"],
+		summary: "Liveness: `ok`, with no I/O",
+		responses: { 200: { description: "Alive", content: { "text/plain": { schema: z.literal("ok") } } } },
+	}),
+	(c) => c.text("ok", 200),
+);
 
 app.use("/api/*", limitBody, requireJson);
 app.on("GET", ["/api/v1/ceremonies/*"], limitPublicReads);

@@ -21,7 +21,7 @@ export const IdempotencyKeyHeader = z.object({
 	"idempotency-key": z
 		.string({ error: "the Idempotency-Key header is required" })
 		.regex(/^[\x21-\x7e]{8,128}$/, "must be 8 to 128 visible ASCII characters, such as a UUID")
-		.openapi({ param: { name: "Idempotency-Key", in: "header" }, example: "6f1c3a0e-4d1b-4b8e-9a55-2f0f7c9b1e11" }),
+		.openapi({ param: { name: "idempotency-key", in: "header" }, example: "6f1c3a0e-4d1b-4b8e-9a55-2f0f7c9b1e11" }),
 });
 
 export const ActionAccepted = z

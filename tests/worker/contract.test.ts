@@ -1,0 +1,132 @@
+import { SELF } from "cloudflare:test";
+import { type Schema, Validator } from "@cfworker/json-schema";
+import { describe, expect, it } from "vitest";
+import { act, BASE, COMMITTEE, call, ceremony, flushShards, newParticipant, YEAR } from "./helpers";
+
+type Operation = {
+	security?: Array<Record<string, string[]>>;
+	responses: Record<string, { content?: Record<string, { schema?: Schema }> }>;
+};
+type Doc = {
+	openapi: string;
+	paths: Record<string, Record<string, Operation>>;
+	components: { schemas: Record<string, Schema> };
+};
+
+describe("the OpenAPI document", () => {
+	it("describes every endpoint, and every answer matches its documented schema", async () => {
+		const doc = await (await call("/api/openapi.json")).json<Doc>();
+		expect(doc.openapi).toBe("3.1.0");
+
+		const p = await newParticipant();
+		const reader = await newParticipant();
+		for (const type of ["flower", "incense", "bow"])
+			expect((await act(p.token, `contract-${type}-1`, { type })).status).toBe(201);
+		expect((await act(p.token, "contract-blessing-1", { type: "blessing", message: "天下一家" })).status).toBe(201);
+		await flushShards();
+		const blessingId = (await ceremony().blessings(10, undefined)).items[0]?.id as string;
+
+		// Every documented operation, in the order they are called; the document must list exactly these.
+		const plan: Array<[string, RequestInit & { json?: unknown; query?: string }]> = [
+			["get /healthz", {}],
+			["get /api/v1/ceremonies/current", {}],
+			["get /api/v1/ceremonies/{year}", {}],
+			["post /api/v1/participants", { json: { locale: "zh-Hant" } }],
+			["put /api/v1/ceremonies/{year}/participants/me", { json: { displayName: "王五" } }],
+			["get /api/v1/ceremonies/{year}/participants/me", {}],
+			[
+				"post /api/v1/ceremonies/{year}/actions",
+				{ json: { type: "flower" }, headers: { "idempotency-key": "contract-again-1" } },
+			],
+			["get /api/v1/ceremonies/{year}/stats", {}],
+			["get /api/v1/ceremonies/{year}/stats/regions", {}],
+			["get /api/v1/ceremonies/{year}/stats/timeseries", { query: "?interval=1h" }],
+			["get /api/v1/ceremonies/{year}/blessings", { query: "?limit=5" }],
+			["post /api/v1/ceremonies/{year}/blessings/{id}/reports", { json: { reason: "test" } }],
+			["get /api/v1/ceremonies/{year}/certificates/{participantId}", { query: "?lang=en" }],
+			["get /api/v1/admin/whoami", {}],
+			["post /api/v1/admin/tickets", {}],
+			["get /api/v1/admin/ceremonies/{year}/live", { headers: { upgrade: "websocket" } }],
+			["get /api/v1/admin/ceremonies/{year}/blessings", { query: "?state=reported" }],
+			["post /api/v1/admin/ceremonies/{year}/blessings/{id}/hide", {}],
+			["post /api/v1/admin/ceremonies/{year}/blessings/{id}/restore", {}],
+			["put /api/v1/admin/ceremonies/{year}", { json: { liveStreamUrl: "https://live.example.org/2027" } }],
+			["get /api/v1/admin/ceremonies/{year}/audit", {}],
+			["delete /api/v1/ceremonies/{year}/participants/me", {}],
+			["post /api/v1/admin/ceremonies/{year}/close", {}],
+		];
+		const documented = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m} ${path}`));
+		expect(plan.map(([key]) => key).sort()).toEqual(documented.sort());
+
+		for (const [key, init] of plan) {
+			const [method, template] = key.split(" ") as [string, string];
+			const operation = doc.paths[template]?.[method] as Operation;
+			const path = template
+				.replace("{year}", String(YEAR))
+				.replace("{participantId}", p.participantId)
+				.replace("{id}", blessingId);
+			const scheme = Object.keys(operation.security?.[0] ?? {})[0];
+			const token =
+				scheme === "committeeToken"
+					? COMMITTEE
+					: scheme === "participantToken"
+						? key.includes("reports") || key.includes("actions")
+							? reader.token
+							: p.token
+						: null;
+			const headers = {
+				...(token ? { authorization: `Bearer ${token}` } : {}),
+				...(init.headers as Record<string, string>),
+			};
+			const res = await (init.json === undefined
+				? SELF.fetch(`${BASE}${path}${init.query ?? ""}`, { method: method.toUpperCase(), headers })
+				: call(`${path}${init.query ?? ""}`, { method: method.toUpperCase(), headers, json: init.json }));
+
+			const documentedAnswer = operation.responses[String(res.status)];
+			expect(documentedAnswer, `${key} answered ${res.status}, which is not documented`).toBeDefined();
+			expect(res.status, `${key} should succeed`).toBeLessThan(400);
+			const contentType = (res.headers.get("content-type") ?? "").split(";")[0] as string;
+			let body: unknown;
+			let schema: Schema | undefined;
+			if (res.status === 101) {
+				const ws = res.webSocket as WebSocket;
+				ws.accept();
+				body = await new Promise((resolve) =>
+					ws.addEventListener("message", (e) => resolve(JSON.parse(e.data as string)), { once: true }),
+				);
+				ws.close();
+				schema = documentedAnswer?.content?.["application/json"]?.schema;
+			} else if (res.status === 204) {
+				continue;
+			} else {
+				expect(Object.keys(documentedAnswer?.content ?? {}), `${key} answered ${contentType}`).toContain(contentType);
+				schema = documentedAnswer?.content?.[contentType]?.schema;
+				const text = await res.text();
+				body = contentType.includes("json") ? JSON.parse(text) : text;
+			}
+			const result = new Validator(
+				{ ...(schema as object), components: doc.components } as Schema,
+				"2020-12",
+				false,
+			).validate(body);
+			expect(result.valid, `${key}: ${JSON.stringify(result.errors.slice(0, 3))}`).toBe(true);
+		}
+	});
+
+	it("documents the problem types of failures, and failures match the Problem schema", async () => {
+		const doc = await (await call("/api/openapi.json")).json<Doc>();
+		const problem = doc.components.schemas.Problem as Schema;
+		const res = await call(`/api/v1/ceremonies/${YEAR}/actions`, { method: "POST", json: { type: "flower" } });
+		expect(res.status).toBe(401);
+		const result = new Validator({ ...(problem as object), components: doc.components } as Schema, "2020-12").validate(
+			await res.json(),
+		);
+		expect(result.valid).toBe(true);
+		// And the check can fail: an empty object is no Stats.
+		const stats = new Validator(
+			{ ...(doc.components.schemas.Stats as object), components: doc.components } as Schema,
+			"2020-12",
+		);
+		expect(stats.validate({}).valid).toBe(false);
+	});
+});
