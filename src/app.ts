@@ -3,6 +3,7 @@ import type { AppEnv } from "./http/app-env";
 import { onError, onNotFound } from "./http/errors";
 import { limitBody, requireJson } from "./http/guards";
 import { limitPublicReads } from "./http/rate-limits";
+import { securityHeaders } from "./http/security-headers";
 import { validationHook } from "./http/validation";
 import { actions } from "./routes/actions";
 import { admin } from "./routes/admin";
@@ -31,6 +32,7 @@ app.openapi(
 	(c) => c.text("ok", 200),
 );
 
+app.use("*", securityHeaders);
 app.use("/api/*", limitBody, requireJson);
 app.on("GET", ["/api/v1/ceremonies/*"], limitPublicReads);
 app.route("/", ceremonies);
@@ -53,6 +55,16 @@ app.openAPIRegistry.registerComponent("securitySchemes", "committeeToken", {
 	scheme: "bearer",
 	description: "A committee member's token from COMMITTEE_TOKENS",
 });
+// The documentation page is a static asset (public/api-docs/) that renders the document below.
+const DOCS_CSP =
+	"default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'";
+app.get("/api/docs", async (c) => {
+	const page = await c.env.ASSETS.fetch(new Request(new URL("/api-docs/", c.req.url)));
+	const res = new Response(page.body, page);
+	res.headers.set("content-security-policy", DOCS_CSP);
+	return res;
+});
+
 app.doc31("/api/openapi.json", {
 	openapi: "3.1.0",
 	info: {

@@ -1,0 +1,28 @@
+#!/usr/bin/env node
+// Copies the browser ES module builds that the participant page uses from node_modules into
+// public/vendor/, since the page has no bundler. Run with `npm run vendor` after updating a package.
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const outDir = join(root, "public", "vendor");
+
+/** @type {{pkg: string, from: string, to: string, license: string}[]} */
+const files = [
+	{ pkg: "uqr", from: "dist/index.mjs", to: "uqr.mjs", license: "LICENSE" },
+	{ pkg: "uplot", from: "dist/uPlot.esm.js", to: "uplot.mjs", license: "LICENSE" },
+	{ pkg: "swagger-ui-dist", from: "swagger-ui-bundle.js", to: "swagger-ui-bundle.js", license: "LICENSE" },
+	{ pkg: "swagger-ui-dist", from: "swagger-ui.css", to: "swagger-ui.css", license: "LICENSE" },
+];
+
+mkdirSync(outDir, { recursive: true });
+for (const f of files) {
+	const pkgDir = join(root, "node_modules", f.pkg);
+	const { version } = JSON.parse(readFileSync(join(pkgDir, "package.json"), "utf8"));
+	const body = readFileSync(join(pkgDir, f.from), "utf8");
+	const note = `${f.pkg}@${version} (${f.from}), copied by scripts/vendor.mjs; see ${f.to}.LICENSE.txt`;
+	writeFileSync(join(outDir, f.to), `${f.to.endsWith(".css") ? `/* ${note} */` : `// ${note}`}\n${body}`);
+	copyFileSync(join(pkgDir, f.license), join(outDir, `${f.to}.LICENSE.txt`));
+	console.log(`vendored ${f.pkg}@${version} -> public/vendor/${f.to}`);
+}
