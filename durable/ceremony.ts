@@ -159,7 +159,11 @@ export class CeremonyDO extends DurableObject<Env> {
 		if (!held && snapshot.version === 0) return { applied: false, version: 0 };
 		if (held && held.version >= snapshot.version) {
 			if (this.addToWall(snapshot)) this.scheduleBroadcast();
-			this.sql`UPDATE shard_snapshots SET received_at = ${Date.now()} WHERE shard = ${snapshot.shardIndex}`;
+			// The same version again: what the shard has is what is held, as of this newer snapshot.
+			if (held.version === snapshot.version) {
+				this.sql`UPDATE shard_snapshots SET taken_at = max(taken_at, ${snapshot.takenAt}), received_at = ${Date.now()}
+					WHERE shard = ${snapshot.shardIndex}`;
+			}
 			return { applied: false, version: held.version };
 		}
 		const s = snapshot;
@@ -673,6 +677,7 @@ export class CeremonyDO extends DurableObject<Env> {
 			this.saveConfig({ ...config, closedAt: Date.now(), version: config.version + 1 });
 			this
 				.sql`UPDATE ceremony_state SET final_stats = ${JSON.stringify(stats)}, final_regions = ${JSON.stringify(regions)} WHERE id = 1`;
+			this.scheduleBroadcast();
 		}
 		return { kind: "closed", stats: await this.currentStats(year) };
 	}
