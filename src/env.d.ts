@@ -7,5 +7,7 @@ declare namespace Cloudflare {
 		PARTICIPANT_TOKEN_SECRET?: string;
 		/** Media partners' API keys, `name:key` pairs separated by commas (a higher read limit). */
 		MEDIA_API_KEYS?: string;
+		/** Cloudflare Turnstile secret: when set, issuing a participant token needs a Turnstile token. */
+		TURNSTILE_SECRET?: string;
 	}
 }

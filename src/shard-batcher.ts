@@ -19,14 +19,23 @@ import { isRetryable } from "./http/errors";
 export const DEFAULT_BATCH_WINDOW_MS = 2;
 /** A batch is sent at once when it holds this many requests. */
 export const MAX_BATCH_SIZE = 100;
+/**
+ * Batches of one shard in flight from one isolate at a time. A batch whose window is over waits
+ * for a free lane and keeps taking requests meanwhile: under load, batches grow with the load
+ * instead of the RPCs multiplying.
+ */
+export const MAX_IN_FLIGHT = 2;
 /** A waiter whose batch never settles (its sender was cancelled) gives up with a retryable error. */
 const WAIT_LIMIT_MS = 30_000;
+/** A batch waits at most this long for a free lane (a lane whose RPC was lost must not block). */
+const LANE_WAIT_LIMIT_MS = 1_000;
 const MAX_WINDOW_MS = 50;
 
 export interface BatchSettings {
 	/** 0: no batching, one RPC per request. */
 	windowMs: number;
 	maxSize: number;
+	maxInFlight: number;
 }
 
 /** Reads `EDGE_BATCH_MS` (milliseconds, "0" turns batching off; unset or invalid: the default). */
@@ -35,7 +44,7 @@ export function batchSettings(env: object): BatchSettings {
 	const text = typeof raw === "string" ? raw.trim() : "";
 	const parsed = text ? Number(text) : Number.NaN;
 	const windowMs = Number.isFinite(parsed) && parsed >= 0 ? Math.min(parsed, MAX_WINDOW_MS) : DEFAULT_BATCH_WINDOW_MS;
-	return { windowMs, maxSize: MAX_BATCH_SIZE };
+	return { windowMs, maxSize: MAX_BATCH_SIZE, maxInFlight: MAX_IN_FLIGHT };
 }
 
 /** Sends a batch to the shard; a closure over the stub of the request that sends it. */
@@ -61,6 +70,8 @@ interface Batch {
 export const batchCounters = { rpcs: 0, actions: 0, largestBatch: 0, failedBatches: 0 };
 
 const open = new Map<string, Batch>();
+/** RPCs in flight per shard from this isolate. */
+const inFlight = new Map<string, number>();
 /** Moving average of a batch RPC's duration: a waiter sleeps about that long before it looks. */
 let rpcEstimateMs = 2;
 
@@ -100,8 +111,10 @@ export async function performBatched(
 		if (slot.settled) return answerOf(slot);
 		const now = Date.now();
 		if (batch.sentAt === null) {
-			if (now >= batch.flushAt) return dispatch(batch, slot, waitUntil);
-			await sleep(batch.flushAt - now);
+			if (now < batch.flushAt) await sleep(batch.flushAt - now);
+			else if ((inFlight.get(key) ?? 0) < settings.maxInFlight || now - batch.flushAt >= LANE_WAIT_LIMIT_MS) {
+				return dispatch(batch, slot, waitUntil);
+			} else await sleep(1);
 		} else {
 			if (now >= giveUpAt) throw retryableError("the shard batch did not answer in time");
 			await sleep(Math.max(1, Math.round(batch.sentAt + rpcEstimateMs - now)));
@@ -117,7 +130,12 @@ async function dispatch(
 ): Promise<ActionOutcome> {
 	if (open.get(batch.key) === batch) open.delete(batch.key);
 	batch.sentAt = Date.now();
-	const done = settle(batch, own.send);
+	inFlight.set(batch.key, (inFlight.get(batch.key) ?? 0) + 1);
+	const done = settle(batch, own.send).finally(() => {
+		const left = (inFlight.get(batch.key) ?? 1) - 1;
+		if (left > 0) inFlight.set(batch.key, left);
+		else inFlight.delete(batch.key);
+	});
 	waitUntil?.(done);
 	await done;
 	return answerOf(own);

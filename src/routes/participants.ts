@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { ParticipantProfile } from "../../durable/shard-protocol";
 import { issueParticipantToken, newParticipantId } from "../auth/participant-token";
+import { requireTurnstile } from "../auth/turnstile";
 import { ceremonyStub } from "../ceremonies";
 import { DISPLAY_NAME_MAX_LENGTH, normaliseText, textLength } from "../domain/blessing-text";
 import { isRegionCode } from "../domain/regions";
@@ -36,7 +37,7 @@ participants.openapi(
 	createRoute({
 		method: "post",
 		path: "/api/v1/participants",
-		middleware: [limitIssuance],
+		middleware: [limitIssuance, requireTurnstile],
 		tags: ["participants"],
 		summary: "Become a participant: an id and its bearer token",
 		request: { body: { content: { "application/json": { schema: NewParticipantInput } }, required: false } },

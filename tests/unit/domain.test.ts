@@ -1,12 +1,16 @@
+import { Hono } from "hono";
 import { describe, expect, it } from "vitest";
 import { holderOf } from "../../src/auth/named-tokens";
 import { issueParticipantToken, newParticipantId, verifyParticipantToken } from "../../src/auth/participant-token";
+import { requireTurnstile } from "../../src/auth/turnstile";
 import { normaliseText, parseHoldWords, prepareBlessing } from "../../src/domain/blessing-text";
 import { ceremonyDate, ceremonyName, nextCeremonyYear, sexagenaryYear } from "../../src/domain/calendar";
 import { certificateSvg } from "../../src/domain/certificate-svg";
 import { isRegionCode } from "../../src/domain/regions";
 import { parseActionId, shardIndexFor } from "../../src/domain/shard-routing";
+import type { AppEnv } from "../../src/http/app-env";
 import { csvField, toCsv } from "../../src/http/csv";
+import { onError } from "../../src/http/errors";
 
 describe("the ceremony calendar", () => {
 	it("puts the ceremony on the 3rd day of the 3rd lunar month, with its sexagenary year", () => {
@@ -107,5 +111,25 @@ describe("small pieces", () => {
 		expect(csvField("=HYPERLINK(1)")).toBe("'=HYPERLINK(1)");
 		expect(csvField("a,b")).toBe('"a,b"');
 		expect(toCsv(["a", "b"], [[1, 'x"y']])).toBe('a,b\r\n1,"x""y"\r\n');
+	});
+});
+
+describe("the optional Turnstile check", () => {
+	const app = new Hono<AppEnv>();
+	app.onError(onError);
+	app.post("/issue", requireTurnstile, (c) => c.text("issued"));
+	const post = (env: Partial<Env>, headers: Record<string, string> = {}) =>
+		app.request("/issue", { method: "POST", headers }, env as Env);
+
+	it("is off without a secret (locally and in tests): nothing calls out", async () => {
+		expect(await (await post({})).text()).toBe("issued");
+	});
+
+	it("with a secret, refuses a request without a Turnstile token, unless a committee member asks", async () => {
+		const refused = await post({ TURNSTILE_SECRET: "secret" });
+		expect(refused.status).toBe(403);
+		expect(await refused.json()).toMatchObject({ type: "/problems/turnstile-required" });
+		const env = { TURNSTILE_SECRET: "secret", COMMITTEE_TOKENS: "ada:committee-token-1" };
+		expect((await post(env, { authorization: "Bearer committee-token-1" })).status).toBe(200);
 	});
 });
