@@ -12,6 +12,7 @@ const outDir = join(root, "public", "vendor");
 const files = [
 	{ pkg: "uqr", from: "dist/index.mjs", to: "uqr.mjs", license: "LICENSE" },
 	{ pkg: "uplot", from: "dist/uPlot.esm.js", to: "uplot.mjs", license: "LICENSE" },
+	{ pkg: "uplot", from: "dist/uPlot.min.css", to: "uplot.css", license: "LICENSE" },
 	{ pkg: "swagger-ui-dist", from: "swagger-ui-bundle.js", to: "swagger-ui-bundle.js", license: "LICENSE" },
 	{ pkg: "swagger-ui-dist", from: "swagger-ui.css", to: "swagger-ui.css", license: "LICENSE" },
 ];

@@ -70,8 +70,8 @@ interface Batch {
 export const batchCounters = { rpcs: 0, actions: 0, largestBatch: 0, failedBatches: 0 };
 
 const open = new Map<string, Batch>();
-/** RPCs in flight per shard from this isolate. */
-const inFlight = new Map<string, number>();
+/** Batches in flight per shard from this isolate. */
+const lanes = new Map<string, Set<Batch>>();
 /** Moving average of a batch RPC's duration: a waiter sleeps about that long before it looks. */
 let rpcEstimateMs = 2;
 
@@ -107,20 +107,33 @@ export async function performBatched(
 	if (batch.slots.length >= settings.maxSize) return dispatch(batch, slot, waitUntil);
 
 	const giveUpAt = Date.now() + WAIT_LIMIT_MS;
+	let polls = 0;
 	for (;;) {
 		if (slot.settled) return answerOf(slot);
 		const now = Date.now();
 		if (batch.sentAt === null) {
-			if (now < batch.flushAt) await sleep(batch.flushAt - now);
-			else if ((inFlight.get(key) ?? 0) < settings.maxInFlight || now - batch.flushAt >= LANE_WAIT_LIMIT_MS) {
+			if (now < batch.flushAt) {
+				await sleep(batch.flushAt - now);
+				continue;
+			}
+			const lane = lanes.get(key);
+			if (!lane || lane.size < settings.maxInFlight || now - batch.flushAt >= LANE_WAIT_LIMIT_MS) {
 				return dispatch(batch, slot, waitUntil);
-			} else await sleep(1);
+			}
+			// Both lanes are busy: look again when the first of them should be back.
+			let firstBack = Number.POSITIVE_INFINITY;
+			for (const busy of lane) firstBack = Math.min(firstBack, (busy.sentAt as number) + rpcEstimateMs);
+			await sleep(firstBack - now >= 1 ? firstBack - now : pollDelay(polls++));
 		} else {
 			if (now >= giveUpAt) throw retryableError("the shard batch did not answer in time");
-			await sleep(Math.max(1, Math.round(batch.sentAt + rpcEstimateMs - now)));
+			const expected = batch.sentAt + rpcEstimateMs - now;
+			await sleep(expected >= 1 ? expected : pollDelay(polls++));
 		}
 	}
 }
+
+/** Once the expected time is past: look every millisecond at first, then less often (at most every 4 ms). */
+const pollDelay = (polls: number) => Math.min(4, 1 + (polls >> 2));
 
 /** Sends the batch from the calling request's context and returns that request's own outcome. */
 async function dispatch(
@@ -130,11 +143,16 @@ async function dispatch(
 ): Promise<ActionOutcome> {
 	if (open.get(batch.key) === batch) open.delete(batch.key);
 	batch.sentAt = Date.now();
-	inFlight.set(batch.key, (inFlight.get(batch.key) ?? 0) + 1);
+	let lane = lanes.get(batch.key);
+	if (!lane) {
+		lane = new Set();
+		lanes.set(batch.key, lane);
+	}
+	lane.add(batch);
 	const done = settle(batch, own.send).finally(() => {
-		const left = (inFlight.get(batch.key) ?? 1) - 1;
-		if (left > 0) inFlight.set(batch.key, left);
-		else inFlight.delete(batch.key);
+		const busy = lanes.get(batch.key);
+		busy?.delete(batch);
+		if (busy?.size === 0) lanes.delete(batch.key);
 	});
 	waitUntil?.(done);
 	await done;

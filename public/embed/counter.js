@@ -1,8 +1,32 @@
 // The embeddable live counter: totals of the current (or ?year=) ceremony, refreshed every 10 s.
 const WORDS = {
-	"zh-Hans": { participants: "网上拜祖人数", flower: "敬献花篮", incense: "净手上香", bow: "行施拜礼", blessing: "祈福中华", link: "我也要拜祖", updated: "更新于" },
-	"zh-Hant": { participants: "網上拜祖人數", flower: "敬獻花籃", incense: "淨手上香", bow: "行施拜禮", blessing: "祈福中華", link: "我也要拜祖", updated: "更新於" },
-	en: { participants: "Participants online", flower: "Flower baskets", incense: "Incense", bow: "Bows", blessing: "Blessings", link: "Take part", updated: "Updated" },
+	"zh-Hans": {
+		participants: "网上拜祖人数",
+		flower: "敬献花篮",
+		incense: "净手上香",
+		bow: "行施拜礼",
+		blessing: "祈福中华",
+		link: "我也要拜祖",
+		updated: "更新于",
+	},
+	"zh-Hant": {
+		participants: "網上拜祖人數",
+		flower: "敬獻花籃",
+		incense: "淨手上香",
+		bow: "行施拜禮",
+		blessing: "祈福中華",
+		link: "我也要拜祖",
+		updated: "更新於",
+	},
+	en: {
+		participants: "Participants online",
+		flower: "Flower baskets",
+		incense: "Incense",
+		bow: "Bows",
+		blessing: "Blessings",
+		link: "Take part",
+		updated: "Updated",
+	},
 };
 const REFRESH_MS = 10_000;
 
@@ -28,9 +52,11 @@ async function refresh(year) {
 		if (!res.ok) return;
 		const stats = await res.json();
 		const figures = { participants: stats.participants, ...stats.actions };
-		for (const dd of document.querySelectorAll("[data-figure]")) dd.textContent = numberFormat.format(figures[dd.dataset.figure]);
+		for (const dd of document.querySelectorAll("[data-figure]"))
+			dd.textContent = numberFormat.format(figures[dd.dataset.figure]);
 		if (stats.updatedAt) {
-			document.querySelector(".updated").textContent = `${words.updated} ${new Date(stats.updatedAt).toLocaleTimeString(lang)}`;
+			document.querySelector(".updated").textContent =
+				`${words.updated} ${new Date(stats.updatedAt).toLocaleTimeString(lang)}`;
 		}
 	} catch {
 		// keep the last figures; the next refresh tries again

@@ -30,7 +30,8 @@ export async function sign(configured: string | undefined, text: string): Promis
 export async function verify(configured: string | undefined, text: string, signature: string): Promise<boolean> {
 	if (!/^[A-Za-z0-9_-]{43}$/.test(signature)) return false;
 	const bytes = fromBase64Url(signature);
-	if (!bytes) return false;
+	// Only the canonical spelling: the last character's two spare bits could otherwise vary.
+	if (!bytes || toBase64Url(bytes) !== signature) return false;
 	const data = new TextEncoder().encode(text);
 	for (const secret of secretsOf(configured)) {
 		if (await crypto.subtle.verify("HMAC", await hmacKey(secret), bytes, data)) return true;

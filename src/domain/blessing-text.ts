@@ -7,9 +7,21 @@ export const DISPLAY_NAME_MAX_LENGTH = 32;
 const INVISIBLE =
 	/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\u00AD]/g;
 
-/** NFKC, invisible characters removed, whitespace collapsed to single spaces, trimmed. */
+// Full-width punctuation (，！？：；（）…) is how Chinese is written: NFKC would turn it into ASCII.
+const FULL_WIDTH_PUNCTUATION = /([\uFF01-\uFF0F\uFF1A-\uFF20\uFF3B-\uFF40\uFF5B-\uFF65])/u;
+
+/**
+ * NFKC (so that full-width letters, circled digits and the like cannot slip past the word list),
+ * keeping full-width punctuation; invisible characters removed; whitespace collapsed; trimmed.
+ */
 export const normaliseText = (raw: string): string =>
-	raw.normalize("NFKC").replace(INVISIBLE, "").replace(/\s+/gu, " ").trim();
+	raw
+		.split(FULL_WIDTH_PUNCTUATION)
+		.map((part) => (FULL_WIDTH_PUNCTUATION.test(part) ? part : part.normalize("NFKC")))
+		.join("")
+		.replace(INVISIBLE, "")
+		.replace(/\s+/gu, " ")
+		.trim();
 
 /** Length as a reader counts it: code points, not UTF-16 units. */
 export const textLength = (text: string): number => [...text].length;

@@ -3,29 +3,41 @@ import type { AppEnv } from "./app-env";
 
 /** Public reads are fresh for a second: readers lag by at most that, the CeremonyDO sees a read per isolate per second. */
 export const PUBLIC_MAX_AGE_S = 1;
+const FRESH_MS = PUBLIC_MAX_AGE_S * 1000;
 
-const inFlight = new Map<string, Promise<unknown>>();
+/** This isolate's reads of the last second, settled or still in flight, so concurrent misses share one. */
+const recent = new Map<string, { at: number; data: Promise<unknown> }>();
+
+function forget(now: number) {
+	for (const [key, entry] of recent) if (now - entry.at >= FRESH_MS) recent.delete(key);
+}
 
 /**
- * The data behind a public read, from the edge cache, else from `load` (one load per key per
- * isolate at a time; concurrent misses share it). Stored as JSON under a key of its own, so
- * each format and each conditional request is built from the same data.
+ * The data behind a public read: from this isolate's last second, else from the edge cache, else
+ * from `load`, which runs once per key per isolate at a time. Stored as JSON under a key of its
+ * own, so that every format and every conditional request is built from the same data.
  */
 export async function cachedData<T>(c: Context<AppEnv>, key: string, load: () => Promise<T>): Promise<T> {
-	const cacheKey = new Request(new URL(`/__data/${key}`, c.req.url).toString());
-	const cache = await caches.open("public-reads");
-	const hit = await cache.match(cacheKey);
-	if (hit) return (await hit.json()) as T;
-	let pending = inFlight.get(key) as Promise<T> | undefined;
-	if (!pending) {
-		pending = load().finally(() => inFlight.delete(key));
-		inFlight.set(key, pending);
-	}
-	const data = await pending;
-	const stored = new Response(JSON.stringify(data), {
-		headers: { "content-type": "application/json", "cache-control": `public, max-age=${PUBLIC_MAX_AGE_S}` },
-	});
-	c.executionCtx.waitUntil(cache.put(cacheKey, stored));
+	const now = Date.now();
+	const fresh = recent.get(key);
+	if (fresh && now - fresh.at < FRESH_MS) return fresh.data as Promise<T>;
+	if (recent.size > 1000) forget(now);
+
+	const data = (async () => {
+		const cacheKey = new Request(new URL(`/__data/${key}`, c.req.url).toString());
+		const cache = await caches.open("public-reads");
+		const hit = await cache.match(cacheKey);
+		if (hit) return (await hit.json()) as T;
+		const loaded = await load();
+		const stored = new Response(JSON.stringify(loaded), {
+			headers: { "content-type": "application/json", "cache-control": `public, max-age=${PUBLIC_MAX_AGE_S}` },
+		});
+		c.executionCtx.waitUntil(cache.put(cacheKey, stored));
+		return loaded;
+	})();
+	recent.set(key, { at: now, data });
+	// A failed read is not kept: the next request tries again.
+	data.catch(() => recent.delete(key));
 	return data;
 }
 

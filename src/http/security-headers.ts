@@ -12,7 +12,10 @@ export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
 	await next();
 	// A WebSocket upgrade's headers are the socket's own.
 	if (c.res.status === 101) return;
-	for (const [name, value] of Object.entries(API_HEADERS)) {
-		if (!c.res.headers.has(name)) c.res.headers.set(name, value);
-	}
+	const missing = Object.entries(API_HEADERS).filter(([name]) => !c.res.headers.has(name));
+	if (missing.length === 0) return;
+	// A response passed through from a Durable Object has immutable headers: copy it first.
+	const res = new Response(c.res.body, c.res);
+	for (const [name, value] of missing) res.headers.set(name, value);
+	c.res = res;
 });

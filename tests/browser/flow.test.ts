@@ -97,7 +97,7 @@ describe("the online rites, start to certificate", () => {
 			expect(await page.locator(".rite-list .rite-name").allTextContents()).toEqual(
 				ceremony.rites.map((r) => r.name[c.lang]),
 			);
-			await shot(page, `${c.lang}-${n(shotNo++)}-welcome`);
+			await shot(page, `participant-${c.lang}-${n(shotNo++)}-welcome`);
 			await expectAccessible(page, `${c.lang} welcome`);
 
 			// Name and region, preselected from the request's country.
@@ -109,7 +109,7 @@ describe("the online rites, start to certificate", () => {
 			);
 			expect(await page.evaluate(() => document.activeElement?.id)).toBe("step-heading");
 			await page.fill("#name", c.name);
-			await shot(page, `${c.lang}-${n(shotNo++)}-profile`);
+			await shot(page, `participant-${c.lang}-${n(shotNo++)}-profile`);
 			await expectAccessible(page, `${c.lang} profile`);
 			await page.click("form.profile-form button[type=submit]");
 
@@ -124,12 +124,19 @@ describe("the online rites, start to certificate", () => {
 					if ("write" in c.blessing) await page.fill("#blessing", c.blessing.write);
 					else await page.locator(".preset").nth(c.blessing.preset).click();
 				}
-				await shot(page, `${c.lang}-${n(shotNo++)}-${rite.action}`);
+				await shot(page, `participant-${c.lang}-${n(shotNo++)}-${rite.action}`);
 				await expectAccessible(page, `${c.lang} ${rite.action}`);
 				await page.click("#act");
+				if (rite.action === "flower") {
+					// A short animation, or none when the reader asked for reduced motion.
+					const animation = await page.evaluate(
+						() => getComputedStyle(document.querySelector(".art-flower .basket") as Element).animationName,
+					);
+					expect(animation).toBe(c.reducedMotion === "reduce" ? "none" : "offer");
+				}
 				await page.waitForSelector("#next:not([hidden])", { timeout: 30_000 });
 				expect(await page.evaluate(() => document.activeElement?.id)).toBe("next");
-				await shot(page, `${c.lang}-${n(shotNo++)}-${rite.action}-done`);
+				await shot(page, `participant-${c.lang}-${n(shotNo++)}-${rite.action}-done`);
 				await page.click("#next");
 			}
 
@@ -145,7 +152,7 @@ describe("the online rites, start to certificate", () => {
 				return img?.complete && img.naturalWidth > 0;
 			});
 			await page.waitForSelector("svg.qr path");
-			await shot(page, `${c.lang}-${n(shotNo++)}-certificate`);
+			await shot(page, `participant-${c.lang}-${n(shotNo++)}-certificate`);
 			await expectAccessible(page, `${c.lang} certificate`);
 
 			// The service agrees: the same certificate, each offering once, name and region kept.
@@ -168,11 +175,18 @@ describe("the online rites, start to certificate", () => {
 			// The share link opens the certificate.
 			const link = await page.inputValue("#share-link");
 			expect(link).toContain(`c=${encodeURIComponent(s.participantId ?? "")}`);
+			const shared = await context.newPage();
+			await shared.goto(link);
+			await shared.waitForFunction(() => {
+				const img = document.querySelector("#shared-img") as HTMLImageElement | null;
+				return img?.complete && img.naturalWidth > 0 && !document.querySelector("#shared")?.hasAttribute("hidden");
+			});
+			await shared.close();
 
 			// The blessing appears on the wall, in the reader's script.
 			const expected = "write" in c.blessing ? c.blessing.write.slice(0, 6) : c.blessing.expect;
 			await page.locator("#wall-list .blessing-text", { hasText: expected }).first().waitFor({ timeout: 30_000 });
-			await shot(page, `${c.lang}-${n(shotNo++)}-wall`);
+			await shot(page, `participant-${c.lang}-${n(shotNo++)}-wall`);
 
 			expectSameOrigin(requests);
 			await context.close();
@@ -197,7 +211,7 @@ describe("the online rites, start to certificate", () => {
 		);
 		expect(await page.getAttribute("html", "lang")).toBe("en");
 		expect(await page.textContent("#stats-heading")).toBe("Live count");
-		await shot(page, "language-switched-to-en");
+		await shot(page, "participant-language-switched-to-en");
 
 		await page.reload();
 		await page.waitForFunction(

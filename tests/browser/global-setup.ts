@@ -8,6 +8,7 @@ import type { TestProject } from "vitest/node";
 declare module "vitest" {
 	export interface ProvidedContext {
 		baseURL: string;
+		committeeToken: string;
 	}
 }
 
@@ -72,6 +73,8 @@ export default async function setup(project: TestProject) {
 				"PARTICIPANT_TOKEN_SECRET:ci-secret",
 				"--var",
 				"DEFAULT_SHARD_COUNT:4",
+				"--var",
+				"BLESSING_HOLD_WORDS:广告,加微信",
 				"--show-interactive-dev-session=false",
 			],
 			{
@@ -104,6 +107,7 @@ export default async function setup(project: TestProject) {
 	}
 	console.log(`browser tests against ${url}`);
 	project.provide("baseURL", url);
+	project.provide("committeeToken", child ? "ci-committee-token" : (process.env.BROWSER_TEST_COMMITTEE_TOKEN ?? ""));
 	return async () => {
 		stop(child);
 		if (persistDir) rmSync(persistDir, { recursive: true, force: true });

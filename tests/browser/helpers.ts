@@ -5,6 +5,7 @@ import { type Browser, type BrowserContext, type BrowserContextOptions, chromium
 import { expect, inject } from "vitest";
 
 export const baseURL = (): string => inject("baseURL");
+export const committeeToken = (): string => inject("committeeToken");
 export const SHOTS = join(process.cwd(), "test-output", "screenshots");
 const require = createRequire(import.meta.url);
 export const AXE_PATH = require.resolve("axe-core/axe.min.js");

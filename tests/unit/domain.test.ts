@@ -33,6 +33,7 @@ describe("the ceremony calendar", () => {
 describe("blessing text", () => {
 	it("normalises: NFKC, invisible characters out, whitespace collapsed, trimmed", () => {
 		expect(normaliseText("  ＡＢＣ\u200b 国泰\n\n民安\u202e \u0007")).toBe("ABC 国泰 民安");
+		expect(normaliseText("同根同祖，同源同宗！①")).toBe("同根同祖，同源同宗！1");
 	});
 
 	it("keeps both scripts, whichever one was written", () => {
@@ -62,6 +63,16 @@ describe("tokens", () => {
 		const flipped = token.slice(0, -1) + (token.endsWith("A") ? "B" : "A");
 		expect(await verifyParticipantToken(flipped, "secret-a")).toBeNull();
 		expect(await verifyParticipantToken(`${newParticipantId()}.${token.split(".")[1]}`, "secret-a")).toBeNull();
+	});
+
+	it("refuses every other spelling of the same signature bytes", async () => {
+		const id = newParticipantId();
+		const token = await issueParticipantToken(id, "secret-a");
+		const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+		for (const last of alphabet) {
+			const variant = token.slice(0, -1) + last;
+			if (variant !== token) expect(await verifyParticipantToken(variant, "secret-a")).toBeNull();
+		}
 	});
 
 	it("accepts a token signed by the older of two keys during a rotation", async () => {

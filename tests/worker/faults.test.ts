@@ -44,7 +44,7 @@ describe("faults", () => {
 		});
 		for (let attempt = 1; attempt <= 8; attempt++) {
 			expect(await runDurableObjectAlarm(shard)).toBe(true);
-			const next = await runInDurableObject(shard, (instance, state) => state.storage.getAlarm());
+			const next = await runInDurableObject(shard, (_instance, state) => state.storage.getAlarm());
 			expect(next, `an alarm is set again after failure ${attempt}`).not.toBeNull();
 		}
 		expect((await stats()).actions.flower).toBe(before);

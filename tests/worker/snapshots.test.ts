@@ -29,7 +29,8 @@ describe("snapshots", () => {
 
 		expect(await stub.applySnapshot(year, snapshot(5, 7, 7))).toEqual({ applied: false, version: 5 });
 		expect(await stub.applySnapshot(year, snapshot(3, 4, 4))).toEqual({ applied: false, version: 5 });
-		expect(await stub.stats(year)).toEqual(once);
+		// The figures stay; only updatedAt may move, to the newest snapshot of the same version.
+		expect({ ...(await stub.stats(year)), updatedAt: null }).toEqual({ ...once, updatedAt: null });
 
 		await stub.applySnapshot(year, snapshot(6, 9, 9));
 		await stub.applySnapshot(year, snapshot(4, 5, 5));

@@ -43,7 +43,14 @@ describe("the statistics API", async () => {
 		);
 		expect(answers.every((r) => r.status === 200)).toBe(true);
 		expect((await publicReads()) - before).toBe(1);
-		for (let i = 0; i < 10; i++) await call(`/api/v1/ceremonies/${YEAR}/stats/regions?format=csv`);
+		// Within the same second, every format of the same data is a hit.
+		const started = Date.now();
+		let hits = 0;
+		while (Date.now() - started < 500) {
+			expect((await call(`/api/v1/ceremonies/${YEAR}/stats/regions?format=csv`)).status).toBe(200);
+			hits++;
+		}
+		expect(hits).toBeGreaterThan(0);
 		expect((await publicReads()) - before).toBe(1);
 		await sleep(1100);
 		await call(`/api/v1/ceremonies/${YEAR}/stats/regions`);

@@ -1,0 +1,193 @@
+/**
+ * The moderation queue: held blessings (caught by the word list), reported ones (published with at
+ * least one report) and hidden ones. Hide and restore are recorded by the server with the
+ * committee member's name and the time; the public wall follows within seconds.
+ */
+import { api, describeError } from "./api.js";
+import { $, bi, fmtDateTime, fmtInt, h, regionName } from "./dom.js";
+
+const PAGE = 50;
+const STATE_LABEL = {
+	published: ["已发布", "published"],
+	held: ["待审", "held"],
+	hidden: ["已隐藏", "hidden"],
+};
+
+export class Moderation {
+	/** @param {number} year */
+	constructor(year) {
+		this.year = year;
+		/** @type {"held" | "reported" | "hidden"} */
+		this.state = "held";
+		/** @type {string | null} */
+		this.cursor = null;
+		this.loading = false;
+		/** @type {AbortController | null} */
+		this.abort = null;
+		this.counts = { held: -1, reported: -1 };
+		/** Moderation requests in flight. */
+		this.busy = 0;
+		/** When the member last acted here: a background reload then waits, so the item they just handled stays in view. */
+		this.actedAt = 0;
+
+		for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (
+			document.querySelectorAll("#moderation .seg button[data-state]")
+		)) {
+			b.addEventListener("click", () => {
+				const state = /** @type {"held" | "reported" | "hidden"} */ (b.dataset.state);
+				for (const o of document.querySelectorAll("#moderation .seg button[data-state]"))
+					o.setAttribute("aria-pressed", String(o === b));
+				this.state = state;
+				void this.load(true);
+			});
+		}
+		$("#queue-refresh").addEventListener("click", () => void this.load(true));
+		$("#queue-more").addEventListener("click", () => void this.load(false));
+	}
+
+	/**
+	 * Queue sizes from the live totals; reloads the shown queue when its size changed.
+	 * @param {{held?: number, reported?: number}} queue
+	 */
+	queueCounts(queue) {
+		const held = queue.held ?? 0;
+		const reported = queue.reported ?? 0;
+		$("#q-held").textContent = fmtInt(held);
+		$("#q-reported").textContent = fmtInt(reported);
+		const changed =
+			(this.state === "held" && held !== this.counts.held) ||
+			(this.state === "reported" && reported !== this.counts.reported);
+		const first = this.counts.held < 0;
+		this.counts = { held, reported };
+		// Reload in the background for new arrivals (or items handled elsewhere), but not while the
+		// member is acting or paging, and not right after they acted (their item stays in view).
+		const settled = !this.busy && !this.loading && this.cursor === null && Date.now() - this.actedAt > 8000;
+		if (!first && changed && settled) void this.load(true, true);
+	}
+
+	/**
+	 * @param {boolean} reset from the first page
+	 * @param {boolean} [quiet] no status message (background refresh)
+	 */
+	async load(reset, quiet = false) {
+		this.abort?.abort();
+		const abort = new AbortController();
+		this.abort = abort;
+		this.loading = true;
+		const status = $("#queue-status");
+		if (!quiet) status.textContent = "正在载入… Loading…";
+		try {
+			const q = new URLSearchParams({ state: this.state, limit: String(PAGE) });
+			if (!reset && this.cursor) q.set("cursor", this.cursor);
+			const data = await api(`/admin/ceremonies/${this.year}/blessings?${q}`, { signal: abort.signal });
+			const list = $("#queue");
+			const items = (data?.items ?? []).map((/** @type {any} */ b) => this.item(b));
+			if (reset) list.replaceChildren(...items);
+			else list.append(...items);
+			this.cursor = data?.nextCursor ?? null;
+			$("#queue-more").hidden = !this.cursor;
+			$("#queue-empty").hidden = list.children.length > 0;
+			if (!quiet) status.textContent = `共 ${fmtInt(list.children.length)} 条 · ${list.children.length} shown`;
+		} catch (e) {
+			if (/** @type {Error} */ (e).name === "AbortError") return;
+			status.textContent = `载入失败 · Could not load: ${describeError(e)}`;
+		} finally {
+			if (this.abort === abort) {
+				this.abort = null;
+				this.loading = false;
+			}
+		}
+	}
+
+	/** @param {any} b a blessing as the admin endpoint gives it */
+	item(b) {
+		const li = h("li", { class: "blessing", "data-id": b.id, "data-state": b.state });
+		this.fill(li, b);
+		return li;
+	}
+
+	/** @param {HTMLElement} li @param {any} b */
+	fill(li, b) {
+		li.dataset.state = b.state;
+		const hans = b.text?.["zh-Hans"] ?? "";
+		const hant = b.text?.["zh-Hant"] ?? "";
+		const [zh, en] = STATE_LABEL[/** @type {keyof typeof STATE_LABEL} */ (b.state)] ?? [b.state, b.state];
+		const textId = `b-${b.id}-text`;
+		const meta = h("p", { class: "blessing-meta" }, [
+			h("span", { class: `pill state-${b.state}` }, [bi(zh, en)]),
+			h("span", { text: b.displayName ? `署名 ${b.displayName}` : "匿名 anonymous" }),
+			h("span", { text: `${regionName(b.region)}${b.region ? ` (${b.region})` : ""}` }),
+			h("time", { datetime: b.createdAt, text: fmtDateTime(b.createdAt) }),
+			b.reports ? h("span", { class: "reports", text: `举报 ${fmtInt(b.reports)} reports` }) : null,
+		]);
+		const moderated = b.moderatedBy
+			? h("p", { class: "moderated" }, [
+					`由 ${b.moderatedBy} 于 ${fmtDateTime(b.moderatedAt)} 处理 · `,
+					h("span", { lang: "en", text: `by ${b.moderatedBy} at ${fmtDateTime(b.moderatedAt)} (Beijing)` }),
+				])
+			: null;
+		const tools = h("div", { class: "blessing-tools" });
+		if (b.state !== "hidden") tools.append(this.button(li, b, "hide"));
+		if (b.state !== "published") tools.append(this.button(li, b, "restore"));
+		li.replaceChildren(
+			h("blockquote", { class: "blessing-text", id: textId, lang: "zh-Hans" }, [
+				hans,
+				hant && hant !== hans ? h("span", { class: "hant", lang: "zh-Hant", text: `（繁：${hant}）` }) : null,
+			]),
+			meta,
+			moderated,
+			tools,
+		);
+	}
+
+	/**
+	 * @param {HTMLElement} li
+	 * @param {any} b
+	 * @param {"hide" | "restore"} op
+	 */
+	button(li, b, op) {
+		const [zh, en] =
+			op === "hide" ? ["隐藏", "Hide"] : b.state === "held" ? ["通过并发布", "Approve"] : ["恢复", "Restore"];
+		const btn = h("button", {
+			type: "button",
+			class: op === "hide" ? "danger" : "primary",
+			"data-op": op,
+			"aria-describedby": `b-${b.id}-text`,
+		});
+		btn.append(bi(zh, en));
+		btn.addEventListener("click", () => void this.act(li, b, op, /** @type {HTMLButtonElement} */ (btn)));
+		return btn;
+	}
+
+	/**
+	 * @param {HTMLElement} li
+	 * @param {any} b
+	 * @param {"hide" | "restore"} op
+	 * @param {HTMLButtonElement} btn
+	 */
+	async act(li, b, op, btn) {
+		const status = $("#queue-status");
+		this.busy++;
+		for (const x of li.querySelectorAll("button")) /** @type {HTMLButtonElement} */ (x).disabled = true;
+		try {
+			const res = await api(`/admin/ceremonies/${this.year}/blessings/${encodeURIComponent(b.id)}/${op}`, {
+				method: "POST",
+			});
+			const next = { ...b, ...res };
+			this.fill(li, next);
+			status.textContent =
+				op === "hide"
+					? `已隐藏，数秒内从祈福墙移除。 Hidden; it leaves the public wall within seconds.`
+					: `已发布到祈福墙。 Published on the public wall.`;
+			const again = /** @type {HTMLButtonElement | null} */ (li.querySelector("button"));
+			again?.focus();
+		} catch (e) {
+			for (const x of li.querySelectorAll("button")) /** @type {HTMLButtonElement} */ (x).disabled = false;
+			btn.focus();
+			status.textContent = `操作失败 · Failed: ${describeError(e)}`;
+		} finally {
+			this.busy--;
+			this.actedAt = Date.now();
+		}
+	}
+}

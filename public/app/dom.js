@@ -1,0 +1,69 @@
+/** Small DOM helpers. */
+
+/**
+ * @param {string} sel
+ * @param {ParentNode} [root]
+ * @returns {HTMLElement}
+ */
+export function $(sel, root = document) {
+	const el = root.querySelector(sel);
+	if (!el) throw new Error(`missing element ${sel}`);
+	return /** @type {HTMLElement} */ (el);
+}
+
+/**
+ * Creates an element with attributes and children. Attributes starting with "on" are not supported
+ * on purpose: listeners are added with addEventListener (the Content-Security-Policy forbids inline
+ * handlers).
+ * @param {string} tag
+ * @param {Record<string, string | boolean | number | null | undefined>} [attrs]
+ * @param {(Node | string | null | undefined | false)[]} [children]
+ * @returns {HTMLElement}
+ */
+export function h(tag, attrs = {}, children = []) {
+	const el = document.createElement(tag);
+	for (const [k, v] of Object.entries(attrs)) {
+		if (v === null || v === undefined || v === false) continue;
+		if (k === "class") el.className = String(v);
+		else if (k === "text") el.textContent = String(v);
+		else el.setAttribute(k, v === true ? "" : String(v));
+	}
+	for (const c of children) {
+		if (c === null || c === undefined || c === false) continue;
+		el.append(typeof c === "string" ? document.createTextNode(c) : c);
+	}
+	return el;
+}
+
+/**
+ * Clones the content of a <template> by id.
+ * @param {string} id
+ * @returns {DocumentFragment}
+ */
+export function fromTemplate(id) {
+	const t = /** @type {HTMLTemplateElement} */ (document.getElementById(id));
+	return /** @type {DocumentFragment} */ (t.content.cloneNode(true));
+}
+
+/** @returns {boolean} */
+export function reducedMotion() {
+	return window.matchMedia("(prefers-reduced-motion: reduce)").matches;
+}
+
+/**
+ * @param {number} ms
+ * @returns {Promise<void>}
+ */
+export function sleep(ms) {
+	return new Promise((r) => setTimeout(r, ms));
+}
+
+/** @returns {string} a random UUID v4 (crypto.randomUUID needs a secure context) */
+export function uuid() {
+	if (typeof crypto.randomUUID === "function") return crypto.randomUUID();
+	const b = crypto.getRandomValues(new Uint8Array(16));
+	b[6] = (b[6] & 0x0f) | 0x40;
+	b[8] = (b[8] & 0x3f) | 0x80;
+	const x = [...b].map((n) => n.toString(16).padStart(2, "0")).join("");
+	return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
