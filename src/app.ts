@@ -1,4 +1,5 @@
 import { createRoute, OpenAPIHono, z } from "@hono/zod-openapi";
+import { cors } from "hono/cors";
 import type { AppEnv } from "./http/app-env";
 import { onError, onNotFound } from "./http/errors";
 import { limitBody, requireJson } from "./http/guards";
@@ -35,6 +36,17 @@ app.openapi(
 app.use("*", securityHeaders);
 app.use("/api/*", limitBody, requireJson);
 app.on("GET", ["/api/v1/ceremonies/*"], limitPublicReads);
+// Any site may read the public figures, with a media key too; answers carry no cookies.
+app.use(
+	"/api/v1/ceremonies/*",
+	cors({
+		origin: "*",
+		allowMethods: ["GET", "HEAD", "OPTIONS"],
+		allowHeaders: ["X-API-Key", "If-None-Match", "Accept"],
+		exposeHeaders: ["ETag", "Retry-After"],
+		maxAge: 86_400,
+	}),
+);
 app.route("/", ceremonies);
 app.route("/", participants);
 app.route("/", actions);

@@ -33,6 +33,16 @@ describe("the statistics API", async () => {
 		expect(await again.text()).toBe("");
 		const other = await call(`/api/v1/ceremonies/${YEAR}/stats`, { headers: { "if-none-match": '"stale"' } });
 		expect(other.status).toBe(200);
+		const preflight = await call(`/api/v1/ceremonies/${YEAR}/stats`, {
+			method: "OPTIONS",
+			headers: {
+				origin: "https://news.example",
+				"access-control-request-method": "GET",
+				"access-control-request-headers": "x-api-key",
+			},
+		});
+		expect(preflight.status).toBe(204);
+		expect(preflight.headers.get("access-control-allow-headers")?.toLowerCase()).toContain("x-api-key");
 	});
 
 	it("serves cache hits without reaching the CeremonyDO, and concurrent misses with one read", async () => {
