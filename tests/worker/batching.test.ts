@@ -175,7 +175,7 @@ describe("the batcher on its own", () => {
 
 		// A full batch goes at once, without waiting for the window.
 		sizes.length = 0;
-		const settings = { windowMs: 200, maxSize: 8 };
+		const settings = { windowMs: 200, maxSize: 8, maxInFlight: 2 };
 		const startedAt = Date.now();
 		let sentAfter = -1;
 		const timed: SendBatch = async (id, requests) => {

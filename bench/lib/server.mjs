@@ -1,0 +1,149 @@
+// Starts the service on the local runtime for benchmarks: workerd through Miniflare directly (no
+// `wrangler dev` proxy), with the Worker bundled by `wrangler deploy --dry-run`, both SQLite
+// Durable Object classes, the bindings of wrangler.toml for development, and Durable Object state
+// persisted in a temporary directory. A second Worker in the same workerd serves the naive
+// baseline (bench/naive-counter) on the host `naive.bench`.
+import { execFileSync } from "node:child_process";
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Log, LogLevel, Miniflare } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const root = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+export const COMMITTEE_TOKEN = "bench-committee-token";
+export const NAIVE_HOST = "naive.bench";
+
+/**
+ * The Worker's Miniflare options as wrangler derives them from wrangler.toml (Durable Objects,
+ * rate limits, compatibility settings and vars), without static assets: the benchmarks call the
+ * Worker's own routes.
+ */
+function workerOptionsFromConfig() {
+	const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
+	const { assets: _assets, ...rest } = workerOptions;
+	return rest;
+}
+
+/** Bundles the Worker as `wrangler deploy` would, and puts the counting entry module beside it. */
+export function build(dir) {
+	execFileSync(
+		process.execPath,
+		[join(root, "node_modules/wrangler/bin/wrangler.js"), "deploy", "--dry-run", "--outdir", dir],
+		{ cwd: root, stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, WRANGLER_SEND_METRICS: "false" } },
+	);
+	copyFileSync(join(root, "bench/harness-entry.mjs"), join(dir, "entry.mjs"));
+	return dir;
+}
+
+function options({ buildDir, persistDir, port, shards, batchMs, storageFree, inspectorPort }) {
+	const fromConfig = workerOptionsFromConfig();
+	const { compatibilityDate } = fromConfig;
+	const bindings = {
+		...fromConfig.bindings,
+		ENVIRONMENT: "development",
+		DEFAULT_SHARD_COUNT: String(shards),
+		BLESSING_HOLD_WORDS: "",
+		COMMITTEE_TOKENS: `bench:${COMMITTEE_TOKEN}`,
+		PARTICIPANT_TOKEN_SECRET: "bench-participant-token-secret",
+	};
+	if (batchMs !== undefined) bindings.EDGE_BATCH_MS = String(batchMs);
+	// Read only by bench/harness-entry.mjs: shards answer without touching storage (the ceiling).
+	if (storageFree) bindings.BENCH_STORAGE_FREE = "1";
+	return {
+		host: "127.0.0.1",
+		port,
+		...(inspectorPort ? { inspectorPort } : {}),
+		// The request's `cf` object; without this Miniflare would try to download one.
+		cf: { country: "CN", colo: "HKG", city: "Zhengzhou" },
+		durableObjectsPersist: join(persistDir, "do"),
+		cachePersist: false,
+		log: new Log(LogLevel.WARN),
+		workers: [
+			{
+				...fromConfig,
+				name: "baizu-online",
+				modulesRoot: buildDir,
+				modules: [
+					{ type: "ESModule", path: join(buildDir, "entry.mjs") },
+					{ type: "ESModule", path: join(buildDir, "index.js") },
+				],
+				modulesRules: undefined,
+				bindings,
+			},
+			{
+				name: "naive-counter",
+				routes: [`${NAIVE_HOST}/*`],
+				modules: true,
+				scriptPath: join(root, "bench/naive-counter/index.mjs"),
+				compatibilityDate,
+				durableObjects: { COUNTER: { className: "Counter", useSQLite: true } },
+			},
+		],
+	};
+}
+
+/** The workerd process Miniflare started (a child of this process). */
+function workerdPid() {
+	for (const entry of readdirSync("/proc")) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+			const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
+			if (Number(fields[1]) === process.pid && comm.startsWith("workerd")) return Number(entry);
+		} catch {
+			// the process went away
+		}
+	}
+	return null;
+}
+
+/** Resident memory of workerd in bytes (VmRSS), or null where /proc is not there. */
+export function memoryOf(pid) {
+	if (!pid) return null;
+	try {
+		const status = readFileSync(`/proc/${pid}/status`, "utf8");
+		const kb = /^VmRSS:\s+(\d+) kB/m.exec(status)?.[1];
+		return kb ? Number(kb) * 1024 : null;
+	} catch {
+		return null;
+	}
+}
+
+/**
+ * Starts the service. `batchMs` sets EDGE_BATCH_MS (undefined: the code's default).
+ * Returns its URL and a handle to restart it with another batch window or stop it.
+ */
+export async function startService({ shards = 8, batchMs, port = 0, keep = false, inspectorPort } = {}) {
+	const work = mkdtempSync(join(tmpdir(), "baizu-bench-"));
+	const buildDir = build(join(work, "build"));
+	const settings = { buildDir, persistDir: work, port, shards, batchMs, inspectorPort };
+	const mf = new Miniflare(options(settings));
+	const url = await mf.ready;
+	const service = {
+		url: url.origin,
+		work,
+		shards,
+		pid: workerdPid(),
+		memory: () => memoryOf(service.pid),
+		/**
+		 * Restarts workerd with another EDGE_BATCH_MS (undefined: the default), or with shards that
+		 * skip storage; the Durable Object state stays.
+		 */
+		async restart({ batchMs, storageFree = false }) {
+			settings.batchMs = batchMs;
+			settings.storageFree = storageFree;
+			settings.port = Number(new URL(service.url).port);
+			await mf.setOptions(options(settings));
+			service.url = (await mf.ready).origin;
+			service.pid = workerdPid();
+		},
+		async stop() {
+			await mf.dispose();
+			if (!keep) rmSync(work, { recursive: true, force: true });
+		},
+	};
+	return service;
+}
