@@ -6,7 +6,7 @@ import type { CeremonyConfig } from "./schemas/ceremony";
 
 /** How long an isolate trusts its copy of a ceremony's configuration. */
 const CONFIG_TTL_MS = 2_000;
-const cache = new Map<number, { config: CeremonyConfig; fetchedAt: number }>();
+const cache = new Map<number, { config: CeremonyConfig; fetchedAt: number; refreshing: boolean }>();
 
 export const ceremonyStub = (env: Env, year: number) => env.CEREMONY.getByName(ceremonyObjectName(year));
 export const shardStub = (env: Env, year: number, index: number) => env.SHARD.getByName(shardName(year, index));
@@ -22,12 +22,19 @@ export function ceremonyDefaults(env: Env): CeremonyDefaults {
 /** The ceremony's configuration; the next ceremony is created with the defaults on first use. */
 export async function loadCeremony(env: Env, year: number, now = Date.now()): Promise<CeremonyConfig> {
 	const cached = cache.get(year);
-	if (cached && now - cached.fetchedAt < CONFIG_TTL_MS) return cached.config;
-	const defaults = year === nextCeremonyYear(now) ? ceremonyDefaults(env) : null;
-	const config = await ceremonyStub(env, year).getConfig(year, defaults);
-	if (!config) throw new Problem(404, "ceremony-not-found", "No such ceremony", `There is no ceremony for ${year}.`);
-	cache.set(year, { config, fetchedAt: now });
-	return config;
+	if (cached && (now - cached.fetchedAt < CONFIG_TTL_MS || cached.refreshing)) return cached.config;
+	// One request of the isolate refreshes an expired copy; the others use the copy meanwhile
+	// (they never wait on that request's read: see the traps in shard-batcher.ts).
+	if (cached) cached.refreshing = true;
+	try {
+		const defaults = year === nextCeremonyYear(now) ? ceremonyDefaults(env) : null;
+		const config = await ceremonyStub(env, year).getConfig(year, defaults);
+		if (!config) throw new Problem(404, "ceremony-not-found", "No such ceremony", `There is no ceremony for ${year}.`);
+		cache.set(year, { config, fetchedAt: Date.now(), refreshing: false });
+		return config;
+	} finally {
+		if (cached) cached.refreshing = false;
+	}
 }
 
 export const forgetCeremony = (year: number) => cache.delete(year);

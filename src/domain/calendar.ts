@@ -5,13 +5,24 @@ import { toTraditional } from "./script";
 const BEIJING_OFFSET_MS = 8 * 3_600_000;
 const DAY_MS = 86_400_000;
 
-const lunarThirdOfThird = (year: number) => Lunar.fromYmd(year, 3, 3);
+const byYear = new Map<number, { date: string; ganzhi: string }>();
+
+/** 农历三月初三 of a year; computed once per year per isolate (every action's window check asks). */
+function lunarThirdOfThird(year: number) {
+	let day = byYear.get(year);
+	if (!day) {
+		const lunar = Lunar.fromYmd(year, 3, 3);
+		day = { date: lunar.getSolar().toYmd(), ganzhi: lunar.getYearInGanZhi() };
+		byYear.set(year, day);
+	}
+	return day;
+}
 
 /** 农历三月初三 of that year, as a Gregorian date (YYYY-MM-DD). */
-export const ceremonyDate = (year: number): string => lunarThirdOfThird(year).getSolar().toYmd();
+export const ceremonyDate = (year: number): string => lunarThirdOfThird(year).date;
 
 /** The sexagenary (干支) name of the lunar year, e.g. 丁未 for 2027. */
-export const sexagenaryYear = (year: number): string => lunarThirdOfThird(year).getYearInGanZhi();
+export const sexagenaryYear = (year: number): string => lunarThirdOfThird(year).ganzhi;
 
 export function ceremonyName(year: number) {
 	const hans = `${sexagenaryYear(year)}年黄帝故里拜祖大典`;

@@ -5,8 +5,16 @@ import type { AppEnv } from "./app-env";
 export const PUBLIC_MAX_AGE_S = 1;
 const FRESH_MS = PUBLIC_MAX_AGE_S * 1000;
 
+interface Read {
+	at: number;
+	settled: boolean;
+	value?: unknown;
+	failed?: boolean;
+}
+
 /** This isolate's reads of the last second, settled or still in flight, so concurrent misses share one. */
-const recent = new Map<string, { at: number; data: Promise<unknown> }>();
+const recent = new Map<string, Read>();
+const WAIT_LIMIT_MS = 10_000;
 
 function forget(now: number) {
 	for (const [key, entry] of recent) if (now - entry.at >= FRESH_MS) recent.delete(key);
@@ -20,25 +28,41 @@ function forget(now: number) {
 export async function cachedData<T>(c: Context<AppEnv>, key: string, load: () => Promise<T>): Promise<T> {
 	const now = Date.now();
 	const fresh = recent.get(key);
-	if (fresh && now - fresh.at < FRESH_MS) return fresh.data as Promise<T>;
+	if (fresh && !fresh.failed && now - fresh.at < FRESH_MS) {
+		// Another request's read: never await its promise (it belongs to that request's I/O
+		// context); wait on timers of this request's own and take the settled value, plain data.
+		while (!fresh.settled && Date.now() - now < WAIT_LIMIT_MS) await scheduler.wait(2);
+		if (fresh.settled && !fresh.failed) return structuredClone(fresh.value) as T;
+	}
 	if (recent.size > 1000) forget(now);
 
-	const data = (async () => {
-		const cacheKey = new Request(new URL(`/__data/${key}`, c.req.url).toString());
-		const cache = await caches.open("public-reads");
-		const hit = await cache.match(cacheKey);
-		if (hit) return (await hit.json()) as T;
-		const loaded = await load();
-		const stored = new Response(JSON.stringify(loaded), {
-			headers: { "content-type": "application/json", "cache-control": `public, max-age=${PUBLIC_MAX_AGE_S}` },
-		});
-		c.executionCtx.waitUntil(cache.put(cacheKey, stored));
-		return loaded;
-	})();
-	recent.set(key, { at: now, data });
-	// A failed read is not kept: the next request tries again.
-	data.catch(() => recent.delete(key));
-	return data;
+	const read: Read = { at: now, settled: false };
+	recent.set(key, read);
+	try {
+		const value = await readThrough(c, key, load);
+		read.value = value;
+		return value;
+	} catch (error) {
+		// A failed read is not kept: the next request tries again.
+		read.failed = true;
+		recent.delete(key);
+		throw error;
+	} finally {
+		read.settled = true;
+	}
+}
+
+async function readThrough<T>(c: Context<AppEnv>, key: string, load: () => Promise<T>): Promise<T> {
+	const cacheKey = new Request(new URL(`/__data/${key}`, c.req.url).toString());
+	const cache = await caches.open("public-reads");
+	const hit = await cache.match(cacheKey);
+	if (hit) return (await hit.json()) as T;
+	const loaded = await load();
+	const stored = new Response(JSON.stringify(loaded), {
+		headers: { "content-type": "application/json", "cache-control": `public, max-age=${PUBLIC_MAX_AGE_S}` },
+	});
+	c.executionCtx.waitUntil(cache.put(cacheKey, stored));
+	return loaded;
 }
 
 async function etagOf(body: string): Promise<string> {
