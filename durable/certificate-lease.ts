@@ -64,11 +64,10 @@ export class CertificateLease {
 			lease_size = ${size}, lease_taken_at = ${now} WHERE id = 1`;
 	}
 
-	/** Starts a transaction's use of the block. */
-	begin(): void {
-		const row = this.row();
-		this.next = row.lease_next;
-		this.end = row.lease_end;
+	/** Starts a transaction's use of the block, as the shard's state row has it. */
+	begin(next: number, end: number): void {
+		this.next = next;
+		this.end = end;
 	}
 
 	take(): number {
@@ -76,8 +75,8 @@ export class CertificateLease {
 		return this.next++;
 	}
 
-	/** Records what the transaction used, inside the same transaction. */
-	flush(): void {
-		this.sql`UPDATE shard_state SET lease_next = ${this.next} WHERE id = 1`;
+	/** The next unused number, which the transaction writes back with its other changes. */
+	get used(): number {
+		return this.next;
 	}
 }

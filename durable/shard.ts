@@ -27,6 +27,8 @@ const HELD_PER_SNAPSHOT = 50;
 const MAX_PUSH_BACKOFF_MS = 30_000;
 
 type ShardStateRow = {
+	lease_next: number;
+	lease_end: number;
 	year: number | null;
 	shard_count: number | null;
 	shard_index: number | null;
@@ -111,16 +113,16 @@ export class ShardDO extends DurableObject<Env> {
 
 	private commit(requests: ActionRequest[]): ActionOutcome[] {
 		const now = Date.now();
-		const sealed = this.state.sealed === 1;
+		// One read of the shard's state per batch; the counters and the lease are written once, with the version.
+		const state = this.state;
 		const deltas = new CounterDeltas(now);
-		this.lease.begin();
-		const outcomes = requests.map((request) => this.commitOne(request, now, sealed, deltas));
+		this.lease.begin(state.lease_next, state.lease_end);
+		const outcomes = requests.map((request) => this.commitOne(request, now, state.sealed === 1, deltas));
 		if (!deltas.isEmpty) {
-			const version = this.state.version + 1;
+			const version = state.version + 1;
 			deltas.write(this.sql, version);
-			this.sql`UPDATE shard_state SET version = ${version} WHERE id = 1`;
+			this.sql`UPDATE shard_state SET version = ${version}, lease_next = ${this.lease.used} WHERE id = 1`;
 		}
-		this.lease.flush();
 		return outcomes;
 	}
 
