@@ -1,11 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
+import { TICKET_TTL_MS } from "../src/auth/live-ticket";
 import { applyInput, type CeremonyDefaults, defaultConfig } from "../src/domain/ceremony";
 import { isOverseas } from "../src/domain/regions";
 import { parseActionId, shardName } from "../src/domain/shard-routing";
+import { Problem, problemResponse } from "../src/http/problem";
 import type { Blessing, BlessingPage } from "../src/schemas/blessing";
 import type { CeremonyConfig, CeremonyInput } from "../src/schemas/ceremony";
 import { ACTION_TYPES, type ActionCounts, type ActionType, zeroCounts } from "../src/schemas/common";
-import { LiveClientMessage, type LiveTotals } from "../src/schemas/live";
+import { LiveClientMessage, type LivePong, type LiveTotals } from "../src/schemas/live";
 import type { Interval, RegionsStats, Stats, Timeseries } from "../src/schemas/stats";
 import { CEREMONY_SCHEMA, LIVE_SCHEMA } from "./ceremony-schema";
 import type { LeasedBlock } from "./certificate-lease";
@@ -475,37 +477,26 @@ export class CeremonyDO extends DurableObject<Env> {
 	/** Only the live socket arrives by fetch; the Worker has authenticated the committee member. */
 	override async fetch(request: Request): Promise<Response> {
 		if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-			return Response.json(
-				{ type: "/problems/upgrade-required", title: "WebSocket expected", status: 426 },
-				{ status: 426 },
-			);
+			return problemResponse(new Problem(426, "upgrade-required", "WebSocket expected").body);
 		}
 		const member = request.headers.get("x-committee-member") ?? "unknown";
 		const nonce = request.headers.get("x-ticket-nonce");
 		if (nonce) {
 			const now = Date.now();
 			this.sql`DELETE FROM used_tickets WHERE expires_at < ${now}`;
-			const expiresAt = Number(request.headers.get("x-ticket-expires") ?? now + 30_000);
+			const expiresAt = Number(request.headers.get("x-ticket-expires") ?? now + TICKET_TTL_MS);
 			const fresh = this
 				.sql`INSERT OR IGNORE INTO used_tickets (nonce, expires_at) VALUES (${nonce}, ${expiresAt}) RETURNING nonce`;
 			if (fresh.length === 0) {
-				return new Response(
-					JSON.stringify({
-						type: "/problems/unauthorized",
-						title: "Authentication required",
-						status: 401,
-						detail: "This ticket has been used.",
-					}),
-					{ status: 401, headers: { "content-type": "application/problem+json" } },
+				return problemResponse(
+					new Problem(401, "unauthorized", "Authentication required", "This ticket has been used.").body,
 				);
 			}
 		}
 		const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
 		this.ctx.acceptWebSocket(server);
 		const message = await this.liveMessage();
-		const digest = this.digestOf(message);
-		server.send(JSON.stringify(message));
-		server.serializeAttachment({ member, connectedAt: Date.now(), lastDigest: digest } satisfies SocketAttachment);
+		this.deliver(server, JSON.stringify(message), this.digestOf(message), { member, connectedAt: Date.now() });
 		return new Response(null, { status: 101, webSocket: client });
 	}
 
@@ -521,18 +512,17 @@ export class CeremonyDO extends DurableObject<Env> {
 			ws.send(
 				JSON.stringify({
 					type: "error",
-					problem: { type: "/problems/validation", title: "Unknown message", status: 400 },
+					problem: new Problem(400, "validation", "Unknown message", 'Send {"type":"ping"}.').body,
 				}),
 			);
 			return;
 		}
-		ws.send(
-			JSON.stringify({
-				type: "pong",
-				at: new Date().toISOString(),
-				changedAt: this.changedAt === null ? null : new Date(this.changedAt).toISOString(),
-			}),
-		);
+		const pong: LivePong = {
+			type: "pong",
+			at: new Date().toISOString(),
+			changedAt: this.changedAt === null ? null : new Date(this.changedAt).toISOString(),
+		};
+		ws.send(JSON.stringify(pong));
 	}
 
 	override async webSocketClose(ws: WebSocket, code: number, reason: string): Promise<void> {
@@ -564,18 +554,20 @@ export class CeremonyDO extends DurableObject<Env> {
 		for (const ws of this.ctx.getWebSockets()) {
 			const attachment = ws.deserializeAttachment() as SocketAttachment | null;
 			if (attachment?.lastDigest === digest) continue;
-			try {
-				ws.send(text);
-				ws.serializeAttachment({
-					...(attachment ?? { member: "unknown", connectedAt: Date.now() }),
-					lastDigest: digest,
-				});
-				sent++;
-			} catch {
-				// a socket closing under us
-			}
+			if (this.deliver(ws, text, digest, attachment ?? { member: "unknown", connectedAt: Date.now() })) sent++;
 		}
 		return sent;
+	}
+
+	/** Sends the figures and records, in the socket's attachment, that it has seen them. */
+	private deliver(ws: WebSocket, text: string, digest: string, who: Omit<SocketAttachment, "lastDigest">): boolean {
+		try {
+			ws.send(text);
+			ws.serializeAttachment({ ...who, lastDigest: digest } satisfies SocketAttachment);
+			return true;
+		} catch {
+			return false; // a socket closing under us
+		}
 	}
 
 	/** What the figures are, leaving out what moves with time alone (ages, the time of sending). */

@@ -16,7 +16,7 @@ import { requestCountry } from "../http/country";
 import { unavailable } from "../http/errors";
 import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
-import { Problem, problemResponse } from "../http/problem";
+import { Problem } from "../http/problem";
 import { limitActions } from "../http/rate-limits";
 import { validationProblem } from "../http/validation";
 import { ActionAccepted, ActionInput, IdempotencyKeyHeader } from "../schemas/action";
@@ -52,6 +52,7 @@ async function fingerprintOf(type: string, blessing: BlessingText | null): Promi
 	return toBase64Url(digest.slice(0, 16));
 }
 
+/** The shard's outcome as the answer: 201 for a counted action; every refusal is a Problem for onError. */
 function respond(year: number, participantId: string, shardIndex: number, outcome: ActionOutcome): Response {
 	const certificate = (number: number) => ({ number, url: certificateUrl(year, participantId) });
 	switch (outcome.kind) {
@@ -64,30 +65,28 @@ function respond(year: number, participantId: string, shardIndex: number, outcom
 			return Response.json(body, { status: 201, headers: { "cache-control": "no-store" } });
 		}
 		case "over-limit":
-			return problemResponse({
-				type: "/problems/action-limit",
-				title: "Already offered",
-				status: 409,
-				detail: `This participant has already made every ${outcome.type} this ceremony allows.`,
-				actionType: outcome.type,
-				certificate: outcome.certificate === null ? null : certificate(outcome.certificate),
-			});
+			throw new Problem(
+				409,
+				"action-limit",
+				"Already offered",
+				`This participant has already made every ${outcome.type} this ceremony allows.`,
+				{
+					actionType: outcome.type,
+					certificate: outcome.certificate === null ? null : certificate(outcome.certificate),
+				},
+			);
 		case "key-reused":
-			return problemResponse({
-				type: "/problems/idempotency-key-reused",
-				title: "Idempotency-Key already used for another request",
-				status: 422,
-				detail: "Use a new Idempotency-Key for a new action.",
-			});
+			throw new Problem(
+				422,
+				"idempotency-key-reused",
+				"Idempotency-Key already used for another request",
+				"Use a new Idempotency-Key for a new action.",
+			);
 		case "sealed":
-			return problemResponse({
-				type: "/problems/ceremony-closed",
-				title: "The ceremony is closed",
-				status: 403,
-			});
+			throw new Problem(403, "ceremony-closed", "The ceremony is closed");
 		case "wrong-shard":
 			forgetCeremony(year);
-			return problemResponse(unavailable(outcome.detail).body, { "retry-after": "1" });
+			throw unavailable(outcome.detail);
 	}
 }
 

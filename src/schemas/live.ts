@@ -37,8 +37,10 @@ export type LiveTotals = z.infer<typeof LiveTotals>;
 /** Messages a client may send on the live socket. */
 export const LiveClientMessage = z.discriminatedUnion("type", [z.object({ type: z.literal("ping") })]);
 
-export const LivePong = z.object({
+export const LivePongMessage = z.object({
 	type: z.literal("pong"),
 	at: z.string(),
 	changedAt: z.string().nullable().openapi({ description: "When the figures last changed" }),
 });
+
+export type LivePong = z.infer<typeof LivePongMessage>;
