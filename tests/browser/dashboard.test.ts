@@ -1,18 +1,8 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import {
-	AXE_PATH,
-	baseURL,
-	currentYear,
-	expectAccessible,
-	expectSameOrigin,
-	getJson,
-	launch,
-	open,
-	shot,
-} from "./helpers";
+import { describe, expect, inject, it } from "vitest";
+import { AXE_PATH, baseURL, expectAccessible, expectSameOrigin, getJson, open, shot, withBrowser } from "./helpers";
 
 // The committee console (/admin/) in real headless Chromium, against the service that
 // tests/browser/global-setup.ts starts (COMMITTEE_TOKENS "ci:ci-committee-token"); against another
@@ -28,13 +18,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 let browser: Browser;
 let year: number;
-
-beforeAll(async () => {
-	browser = await launch();
-	year = await currentYear();
-});
-afterAll(async () => {
-	await browser?.close();
+withBrowser((launched, current) => {
+	browser = launched;
+	year = current;
 });
 
 async function newParticipant(country = "CN"): Promise<string> {

@@ -2,7 +2,7 @@ import { mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
 import { join } from "node:path";
 import { type Browser, type BrowserContext, type BrowserContextOptions, chromium, type Page } from "playwright-core";
-import { expect, inject } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 
 export const baseURL = (): string => inject("baseURL");
 export const committeeToken = (): string => inject("committeeToken");
@@ -164,4 +164,16 @@ export async function me(year: number, token: string): Promise<Me> {
 	return (
 		await getJson<Me>(`/api/v1/ceremonies/${year}/participants/me`, { headers: { Authorization: `Bearer ${token}` } })
 	).body;
+}
+
+/** A test file's browser and the current ceremony's year: launched before its tests, closed after. */
+export function withBrowser(ready: (browser: Browser, year: number) => void) {
+	let browser: Browser | undefined;
+	beforeAll(async () => {
+		browser = await launch();
+		ready(browser, await currentYear());
+	});
+	afterAll(async () => {
+		await browser?.close();
+	});
 }

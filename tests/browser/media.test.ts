@@ -1,16 +1,12 @@
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseURL, currentYear, expectSameOrigin, launch, open, settledStats, shot } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { baseURL, expectSameOrigin, open, settledStats, shot, withBrowser } from "./helpers";
 
 let browser: Browser;
 let year: number;
-
-beforeAll(async () => {
-	browser = await launch();
-	year = await currentYear();
-});
-afterAll(async () => {
-	await browser?.close();
+withBrowser((launched, current) => {
+	browser = launched;
+	year = current;
 });
 
 describe("for media", () => {

@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { baseURL, currentYear, expectSameOrigin, launch, open, shot } from "./helpers";
+import { describe, expect, it } from "vitest";
+import { baseURL, expectSameOrigin, open, shot, withBrowser } from "./helpers";
 
 const BUDGET = 200 * 1024;
 
@@ -12,13 +12,9 @@ const CSP =
 
 let browser: Browser;
 let year: number;
-
-beforeAll(async () => {
-	browser = await launch();
-	year = await currentYear();
-});
-afterAll(async () => {
-	await browser?.close();
+withBrowser((launched, current) => {
+	browser = launched;
+	year = current;
 });
 
 /** Presses Tab until the element with `id` has focus. */

@@ -1,29 +1,24 @@
 import type { Browser, Request, Route } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
 	baseURL,
-	currentYear,
 	expectSameOrigin,
 	expectStats,
 	getJson,
-	launch,
 	me,
 	open,
 	plus,
 	settledStats,
 	shot,
 	stored,
+	withBrowser,
 } from "./helpers";
 
 let browser: Browser;
 let year: number;
-
-beforeAll(async () => {
-	browser = await launch();
-	year = await currentYear();
-});
-afterAll(async () => {
-	await browser?.close();
+withBrowser((launched, current) => {
+	browser = launched;
+	year = current;
 });
 
 const ACTIONS = "**/api/v1/ceremonies/*/actions";

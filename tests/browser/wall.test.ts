@@ -1,27 +1,22 @@
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import {
 	baseURL,
 	committeeToken,
-	currentYear,
 	expectAccessible,
 	expectSameOrigin,
 	getJson,
-	launch,
 	open,
 	shot,
 	stored,
+	withBrowser,
 } from "./helpers";
 
 let browser: Browser;
 let year: number;
-
-beforeAll(async () => {
-	browser = await launch();
-	year = await currentYear();
-});
-afterAll(async () => {
-	await browser?.close();
+withBrowser((launched, current) => {
+	browser = launched;
+	year = current;
 });
 
 type Wall = { items: { id: string; text: { "zh-Hans": string; "zh-Hant": string } }[] };
