@@ -12,6 +12,7 @@ import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
 import { limitIssuance } from "../http/rate-limits";
+import { requireSecrets } from "../http/secrets";
 import { validationProblem } from "../http/validation";
 import { problemContent, YearParam } from "../schemas/common";
 import { NewParticipant, NewParticipantInput, Profile, ProfileInput } from "../schemas/participant";
@@ -39,14 +40,15 @@ participants.openapi(
 	createRoute({
 		method: "post",
 		path: "/api/v1/participants",
-		middleware: [limitIssuance, requireTurnstile],
+		middleware: [requireSecrets("PARTICIPANT_TOKEN_SECRET", "TURNSTILE_SECRET"), limitIssuance, requireTurnstile],
 		tags: ["participants"],
 		summary: "Become a participant: an id and its bearer token",
 		request: { body: { content: { "application/json": { schema: NewParticipantInput } }, required: false } },
 		responses: {
 			201: { description: "The new participant", content: { "application/json": { schema: NewParticipant } } },
 			400: problemContent("Invalid body"),
-			429: problemContent("Too many participants from this address"),
+			429: problemContent("Too many participants from this address (IPv6: from this /64)"),
+			503: problemContent("A secret is missing from the configuration"),
 		},
 	}),
 	async (c) => {
@@ -114,7 +116,13 @@ participants.openapi(
 					"body",
 				);
 			}
-			if (displayName === "") displayName = null;
+			if (displayName === "") {
+				// Only spaces clear the name; invisible or blank characters alone are no name at all.
+				if (input.displayName?.trim() !== "") {
+					throw validationProblem([{ path: ["displayName"], message: "has nothing visible in it" }], "body");
+				}
+				displayName = null;
+			}
 		}
 		if (input.region !== undefined && !isRegionCode(input.region)) {
 			throw validationProblem([{ path: ["region"], message: "is not an ISO 3166-1 alpha-2 code" }], "body");
