@@ -3,8 +3,9 @@ import { ceremonyStub, loadCeremony } from "../ceremonies";
 import { requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
+import { bodyAnswers, busy } from "../schemas/answers";
 import { Blessing, BlessingPageQuery } from "../schemas/blessing";
-import { problemContent, YearParam } from "../schemas/common";
+import { problemContent, Timestamp, YearParam } from "../schemas/common";
 import { BlessingIdParam } from "./blessings";
 
 export const adminModeration = subApp();
@@ -15,7 +16,7 @@ const ModeratedBlessing = Blessing.extend({
 	state: z.enum(["published", "held", "hidden"]),
 	reports: z.number().int(),
 	moderatedBy: z.string().nullable(),
-	moderatedAt: z.string().nullable(),
+	moderatedAt: Timestamp.nullable(),
 }).openapi("ModeratedBlessing");
 
 adminModeration.openapi(
@@ -23,7 +24,9 @@ adminModeration.openapi(
 		...committee,
 		method: "get",
 		path: "/api/v1/admin/ceremonies/{year}/blessings",
+		operationId: "listModerationQueue",
 		summary: "The moderation queue: held, reported (still published) or hidden blessings, newest first",
+		description: "Pages like the wall: pass `nextCursor` as `cursor` for the next, older page.",
 		request: {
 			params: YearParam,
 			query: BlessingPageQuery.extend({ state: z.enum(["held", "reported", "hidden"]).default("held") }),
@@ -37,8 +40,10 @@ adminModeration.openapi(
 					},
 				},
 			},
-			401: problemContent("No committee token"),
-			404: problemContent("No such ceremony"),
+			400: problemContent("`validation`: an invalid year, state, cursor or limit"),
+			401: problemContent("`unauthorized`: no committee token"),
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
+			503: busy,
 		},
 	}),
 	async (c) => {
@@ -56,6 +61,9 @@ for (const action of ["hide", "restore"] as const) {
 			...committee,
 			method: "post",
 			path: `/api/v1/admin/ceremonies/{year}/blessings/{id}/${action}`,
+			operationId: action === "hide" ? "hideBlessing" : "restoreBlessing",
+			description:
+				"Written to the blessing's shard log first (so the published count and the audit follow), then to the wall, with the member's name and the time.",
 			summary:
 				action === "hide"
 					? "Hide a blessing from the wall (recorded with the member's name)"
@@ -66,8 +74,11 @@ for (const action of ["hide", "restore"] as const) {
 					description: "The blessing as it is now",
 					content: { "application/json": { schema: ModeratedBlessing } },
 				},
-				401: problemContent("No committee token"),
-				404: problemContent("No such blessing"),
+				400: problemContent("`validation`: an invalid year or blessing id"),
+				401: problemContent("`unauthorized`: no committee token"),
+				404: problemContent("`blessing-not-found` or `ceremony-not-found`"),
+				...bodyAnswers,
+				503: busy,
 			},
 		}),
 		async (c) => {
