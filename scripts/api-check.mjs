@@ -91,11 +91,14 @@ async function client(url) {
 	const gen = run(bin("openapi-typescript"), [docPath, "-o", generated], { stdio: "inherit" });
 	if (gen.status !== 0) return false;
 	if (readFileSync(generated, "utf8") !== readFileSync(clientTypes, "utf8")) {
-		console.error(
-			"examples/media-client/src/api.d.ts differs from the served document's types: run `npm run api:client -- --write`",
-		);
-		if (!args.has("--write")) return false;
+		if (!args.has("--write")) {
+			console.error(
+				"examples/media-client/src/api.d.ts differs from the served document's types: run `npm run api:client -- --write`",
+			);
+			return false;
+		}
 		writeFileSync(clientTypes, readFileSync(generated, "utf8"));
+		console.log("examples/media-client/src/api.d.ts: written from the served document");
 	}
 	const tsc = run(bin("tsc"), ["-p", "examples/media-client", "--strict"], { stdio: "inherit" });
 	if (tsc.status !== 0) return false;

@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { issueTicket, verifyTicket } from "../auth/live-ticket";
 import { ceremonyStub, loadCeremony } from "../ceremonies";
+import { nextCeremonyYear } from "../domain/calendar";
 import { committeeMemberOf, requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
 import { bodyAnswers, busy } from "../schemas/answers";
 import { problemContent, Timestamp, YearParam } from "../schemas/common";
-import { LiveTotals } from "../schemas/live";
+import { LiveTicketInput, LiveTotals } from "../schemas/live";
 
 export const adminLive = subApp();
 
@@ -18,8 +19,11 @@ adminLive.openapi(
 		security: [{ committeeToken: [] }],
 		middleware: [requireCommittee],
 		operationId: "issueLiveTicket",
-		summary: "A single-use ticket, valid 30 s, for a browser's live socket",
+		summary: "A single-use ticket, valid 30 s, for a browser's live socket on one ceremony",
 		description: "A browser opens the live socket with `?ticket=`, so that the committee token never appears in a URL.",
+		request: {
+			body: { content: { "application/json": { schema: LiveTicketInput } }, required: false },
+		},
 		responses: {
 			201: {
 				description: "The ticket",
@@ -27,12 +31,14 @@ adminLive.openapi(
 					"application/json": { schema: z.object({ ticket: z.string(), expiresAt: Timestamp }).openapi("LiveTicket") },
 				},
 			},
+			400: problemContent("`validation` or `malformed-request`: an invalid year"),
 			401: problemContent("`unauthorized`: no committee token"),
 			...bodyAnswers,
 		},
 	}),
 	async (c) => {
-		const { ticket, expiresAt } = await issueTicket(c.get("member").name, c.env.PARTICIPANT_TOKEN_SECRET);
+		const year = c.req.valid("json")?.year ?? nextCeremonyYear(Date.now());
+		const { ticket, expiresAt } = await issueTicket(c.get("member").name, year, c.env.PARTICIPANT_TOKEN_SECRET);
 		return c.json({ ticket, expiresAt: new Date(expiresAt).toISOString() }, 201, { "cache-control": "no-store" });
 	},
 );
@@ -73,9 +79,14 @@ adminLive.openapi(
 		const { year } = c.req.valid("param");
 		const { ticket } = c.req.valid("query");
 		const fromHeader = committeeMemberOf(c.req.header("authorization"), c.env.COMMITTEE_TOKENS);
-		const fromTicket = !fromHeader && ticket ? await verifyTicket(ticket, c.env.PARTICIPANT_TOKEN_SECRET) : null;
+		const verified = !fromHeader && ticket ? await verifyTicket(ticket, c.env.PARTICIPANT_TOKEN_SECRET) : null;
+		const fromTicket = verified?.year === year ? verified : null;
 		if (!fromHeader && !fromTicket) {
-			throw unauthorized(ticket ? "The ticket is not valid or has expired." : "Send a committee token or a ticket.");
+			throw unauthorized(
+				ticket
+					? "The ticket is not valid, has expired, or is for another ceremony."
+					: "Send a committee token or a ticket.",
+			);
 		}
 		await loadCeremony(c.env, year);
 		const headers = new Headers(c.req.raw.headers);

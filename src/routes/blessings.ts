@@ -1,11 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { sign } from "../auth/hmac";
 import { ceremonyStub, loadCeremony } from "../ceremonies";
 import { parseActionId } from "../domain/shard-routing";
+import { addressPrefix } from "../http/address";
 import { cachedData, publicResponse } from "../http/edge-cache";
 import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
-import { limitReports } from "../http/rate-limits";
+import { clientAddress, limitReports } from "../http/rate-limits";
 import { bodyAnswers, busy, publicOrMediaKey, publicReadAnswers } from "../schemas/answers";
 import { BlessingPage, BlessingPageQuery, ReportInput, ReportResult } from "../schemas/blessing";
 import { problemContent, YearParam } from "../schemas/common";
@@ -55,7 +57,7 @@ blessings.openapi(
 		path: "/api/v1/ceremonies/{year}/blessings/{id}/reports",
 		operationId: "reportBlessing",
 		tags: ["blessings"],
-		summary: "Report a blessing for review (counted once per participant)",
+		summary: "Report a blessing on the wall for review (counted once per participant and once per address /64 a day)",
 		description:
 			"The blessing stays on the wall and joins the committee's moderation queue; a second report by the same participant changes nothing.",
 		security: [{ participantToken: [] }],
@@ -67,12 +69,14 @@ blessings.openapi(
 		responses: {
 			201: { description: "Reported", content: { "application/json": { schema: ReportResult } } },
 			200: {
-				description: "Already reported by this participant",
+				description: "Already reported by this participant, or from this address /64 today",
 				content: { "application/json": { schema: ReportResult } },
 			},
 			400: problemContent("`validation`: an invalid year or blessing id"),
 			401: problemContent("`unauthorized`: no valid participant token"),
-			404: problemContent("`blessing-not-found` or `ceremony-not-found`"),
+			404: problemContent(
+				"`blessing-not-found` (held, hidden and erased ones are not on the wall) or `ceremony-not-found`",
+			),
 			...bodyAnswers,
 			429: problemContent("`rate-limited`: too many reports by this participant"),
 			503: busy,
@@ -84,7 +88,9 @@ blessings.openapi(
 		const parsed = ReportInput.safeParse(body);
 		const reason = parsed.success ? (parsed.data.reason ?? null) : null;
 		await loadCeremony(c.env, year);
-		const outcome = await ceremonyStub(c.env, year).report(id, c.get("participantId"), reason);
+		// The address's /64 (IPv4: the address) counts once per blessing too, keyed by an HMAC, never stored as is.
+		const addressKey = await sign(c.env.PARTICIPANT_TOKEN_SECRET, `report-address:${addressPrefix(clientAddress(c))}`);
+		const outcome = await ceremonyStub(c.env, year).report(id, c.get("participantId"), addressKey, reason);
 		if (outcome === "not-found") throw new Problem(404, "blessing-not-found", "No such blessing on the wall");
 		return c.json({ reported: true as const }, outcome === "reported" ? 201 : 200);
 	},

@@ -262,7 +262,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Report a blessing for review (counted once per participant)
+         * Report a blessing on the wall for review (counted once per participant and once per address /64 a day)
          * @description The blessing stays on the wall and joins the committee's moderation queue; a second report by the same participant changes nothing.
          */
         post: operations["reportBlessing"];
@@ -382,7 +382,7 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * A single-use ticket, valid 30 s, for a browser's live socket
+         * A single-use ticket, valid 30 s, for a browser's live socket on one ceremony
          * @description A browser opens the live socket with `?ticket=`, so that the committee token never appears in a URL.
          */
         post: operations["issueLiveTicket"];
@@ -472,6 +472,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/ceremonies/{year}/names": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Display names under review: held by the word list, or hidden; newest first
+         * @description Pages like the wall: pass `nextCursor` as `cursor` for the next, older page.
+         */
+        get: operations["listNamesUnderReview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/ceremonies/{year}/names/{participantId}/hide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Keep a display name hidden (recorded with the member's name)
+         * @description The participant's display name is shown with their blessings and on their certificate only once published; recorded with the member's name and the time.
+         */
+        post: operations["hideName"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/ceremonies/{year}/names/{participantId}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish a held or hidden display name (recorded with the member's name)
+         * @description The participant's display name is shown with their blessings and on their certificate only once published; recorded with the member's name and the time.
+         */
+        post: operations["publishName"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -555,6 +615,11 @@ export interface components {
         Profile: {
             participantId: string;
             displayName: string | null;
+            /**
+             * @description A held (word list) or hidden (committee) name is shown to others as the anonymous label until published
+             * @enum {string}
+             */
+            displayNameState: "published" | "held" | "hidden";
             region: string | null;
             regionFixed: boolean;
             /** @description The request's country */
@@ -750,6 +815,9 @@ export interface components {
              */
             expiresAt: string;
         };
+        LiveTicketInput: {
+            year?: number;
+        };
         LiveTotals: {
             /** @enum {string} */
             type: "totals";
@@ -797,6 +865,23 @@ export interface components {
             /** @enum {string} */
             state: "published" | "held" | "hidden";
             reports: number;
+            moderatedBy: string | null;
+            /**
+             * Format: date-time
+             * @example 2027-04-09T01:50:00.000Z
+             */
+            moderatedAt: string | null;
+        };
+        NameUnderReview: {
+            participantId: string;
+            displayName: string;
+            /** @enum {string} */
+            state: "held" | "hidden" | "published";
+            /**
+             * Format: date-time
+             * @example 2027-04-09T01:50:00.000Z
+             */
+            createdAt: string;
             moderatedBy: string | null;
             /**
              * Format: date-time
@@ -1290,6 +1375,15 @@ export interface operations {
             };
             /** @description `action-limit`: over the per-participant limit; carries the certificate */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description A replay of a blessing the participant has erased */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1925,7 +2019,7 @@ export interface operations {
             };
         };
         responses: {
-            /** @description Already reported by this participant */
+            /** @description Already reported by this participant, or from this address /64 today */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1961,7 +2055,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `blessing-not-found` or `ceremony-not-found` */
+            /** @description `blessing-not-found` (held, hidden and erased ones are not on the wall) or `ceremony-not-found` */
             404: {
                 headers: {
                     [name: string]: unknown;
@@ -2351,7 +2445,11 @@ export interface operations {
             path?: never;
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["LiveTicketInput"];
+            };
+        };
         responses: {
             /** @description The ticket */
             201: {
@@ -2360,6 +2458,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["LiveTicket"];
+                };
+            };
+            /** @description `validation` or `malformed-request`: an invalid year */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
                 };
             };
             /** @description `unauthorized`: no committee token */
@@ -2648,6 +2755,231 @@ export interface operations {
                 };
             };
             /** @description `blessing-not-found` or `ceremony-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: the body is over 8 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable`: busy or restarting; retry after `Retry-After` seconds (an action with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    listNamesUnderReview: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                state?: "held" | "hidden";
+            };
+            header?: never;
+            path: {
+                year: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the names under review */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["NameUnderReview"][];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+            /** @description `validation`: an invalid year, state, cursor or limit */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no committee token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `ceremony-not-found`: no ceremony for that year */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable`: busy or restarting; retry after `Retry-After` seconds (an action with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    hideName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+                participantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The name as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NameUnderReview"];
+                };
+            };
+            /** @description `validation`: an invalid year or participant id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no committee token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `name-not-found` (no such name under review) or `ceremony-not-found` */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `body-too-large`: the body is over 8 KiB */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unsupported-media-type`: the body is not `application/json` */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unavailable`: busy or restarting; retry after `Retry-After` seconds (an action with the same Idempotency-Key) */
+            503: {
+                headers: {
+                    /** @description Seconds to wait before trying again */
+                    "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+        };
+    };
+    publishName: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                year: number;
+                participantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The name as it is now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NameUnderReview"];
+                };
+            };
+            /** @description `validation`: an invalid year or participant id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `unauthorized`: no committee token */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `name-not-found` (no such name under review) or `ceremony-not-found` */
             404: {
                 headers: {
                     [name: string]: unknown;
