@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { BLESSING_MAX_LENGTH } from "../domain/blessing-text";
-import { WELL_FORMED_MESSAGE, wellFormed } from "./common";
+import { Timestamp, WELL_FORMED_MESSAGE, wellFormed } from "./common";
 
 export const BlessingMessage = z
 	.string()
@@ -18,7 +18,7 @@ export const Blessing = z
 		text: z.object({ "zh-Hans": z.string(), "zh-Hant": z.string() }),
 		displayName: z.string().nullable(),
 		region: z.string().nullable(),
-		createdAt: z.string(),
+		createdAt: Timestamp,
 	})
 	.openapi("Blessing");
 export type Blessing = z.infer<typeof Blessing>;
