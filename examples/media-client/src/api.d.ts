@@ -1051,7 +1051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `turnstile-required` or `turnstile-failed`: the human check (production only) */
+            /** @description `turnstile-required` (with the widget's `siteKey`) or `turnstile-failed`: the human check (production) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1083,6 +1083,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `misconfigured`: a secret this operation needs is missing or too short in the configuration */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
