@@ -1467,7 +1467,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: the year is not a number from 2000 to 2100 */
+            /** @description `validation`: an invalid year, or a `format` other than json or csv (the CSV convenience) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1623,7 +1623,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: the year is not a number from 2000 to 2100 */
+            /** @description `validation`: an invalid year, or a `format` other than json or csv (the CSV convenience) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1786,7 +1786,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: an invalid year, interval or range */
+            /** @description `validation`: an invalid year, interval, range or `format` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1871,7 +1871,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: an invalid year, interval or range */
+            /** @description `validation`: an invalid year, interval, range or `format` */
             400: {
                 headers: {
                     [name: string]: unknown;
