@@ -1476,7 +1476,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: the year is not a number from 2000 to 2100 */
+            /** @description `validation`: an invalid year, or a `format` other than json or csv (the CSV convenience) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1632,7 +1632,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: the year is not a number from 2000 to 2100 */
+            /** @description `validation`: an invalid year, or a `format` other than json or csv (the CSV convenience) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1795,7 +1795,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: an invalid year, interval or range */
+            /** @description `validation`: an invalid year, interval, range or `format` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1880,7 +1880,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: an invalid year, interval or range */
+            /** @description `validation`: an invalid year, interval, range or `format` */
             400: {
                 headers: {
                     [name: string]: unknown;
