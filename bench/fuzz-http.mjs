@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // `npm run fuzz:http`: sends malformed requests (bad JSON, huge bodies, wrong types, abusive
-// headers, odd paths and methods) to the running service on the local runtime, and checks that
-// none gets a 5xx or a body that is not problem+json, and that no counter moves.
+// headers, odd paths and methods, lone surrogates) to the running service on the local runtime,
+// and checks that none gets a 5xx or a body that is not problem+json, and that no counter moves.
+// Then two adversarial phases of well-formed requests: blessings whose hold word is disguised by
+// invisible or blank characters must all be held (none on the wall), and token issuance from
+// addresses rotated inside one IPv6 /64 must be limited as one address.
 // Options: --requests N (10,000), --concurrency N (32), --seed N.
 import { parseArgs } from "node:util";
 import { Agent, fetch } from "undici";
@@ -16,7 +19,6 @@ const { values: args } = parseArgs({
 	},
 });
 const TOTAL = Number(args.requests);
-const YEAR = 2027;
 
 // A small seeded generator, so a failing run can be repeated with --seed.
 let state = Number(args.seed) >>> 0 || 1;
@@ -31,8 +33,25 @@ const int = (n) => Math.floor(random() * n);
 const junk = (n) => Array.from({ length: n }, () => String.fromCodePoint(int(0x2ffff) + 1)).join("");
 const ascii = (n) => Array.from({ length: n }, () => String.fromCharCode(32 + int(95))).join("");
 
-const service = await startService({ shards: 4 });
+const HOLD_WORDS = ["广告", "加微信", "spam"];
+const service = await startService({ shards: 4, holdWords: HOLD_WORDS.join(",") });
 const base = service.url;
+// The ceremony the service has open now, as a client finds it.
+const YEAR = (await getJson(base, "/api/v1/ceremonies/current")).year;
+/** Characters that render as nothing or as blank space: each could split a hold word unseen. */
+const DISGUISES = [
+	"\u034f",
+	"\ufe00",
+	"\u{e0020}",
+	"\u061c",
+	"\u3164",
+	"\u2800",
+	"\u{e0001}",
+	"\u200d",
+	"\u{e0100}",
+	"\u115f",
+	"\uffa0",
+];
 console.log(`fuzzing ${base} with ${TOTAL} malformed requests (seed ${args.seed})`);
 
 const tokens = await mintParticipants(base, 600);
@@ -68,6 +87,12 @@ const bodies = [
 	() => JSON.stringify({ type: "blessing", message: { text: "x" } }),
 	() => JSON.stringify({ type: "blessing", message: "福".repeat(201 + int(500)) }),
 	() => JSON.stringify({ type: "blessing", message: "\u200b".repeat(1 + int(20)) }),
+	// Nothing visible once folded: blank and invisible characters only.
+	() => JSON.stringify({ type: "blessing", message: pick(DISGUISES).repeat(1 + int(20)) }),
+	// Lone surrogates, escaped in JSON (well-formed JSON, ill-formed UTF-16).
+	() => `{"type":"blessing","message":"平安\\ud800"}`,
+	() => `{"type":"blessing","message":"${"福".repeat(199)}\\udc00"}`,
+	() => `{"type":"blessing","message":"\\udfff\\ud800"}`,
 	() => JSON.stringify({ type: "incense", extra: junk(10) }),
 	() => JSON.stringify({ type: "FLOWER" }),
 	() => '{"type":"bow","__proto__":{"polluted":true}}',
@@ -166,13 +191,13 @@ function malformedOf(kind) {
 					`/api/v1/ceremonies/${ascii(6).replace(/[#?/]/g, "")}/stats`,
 					"/api/v1/ceremonies/99999999999999999999/stats",
 					"/api/v1/ceremonies/%00/actions",
-					"/api/v1/ceremonies/2027/../../admin/ceremonies/2027/audit",
-					`/api/v1/ceremonies/2027/stats/timeseries?interval=${ascii(3)}&from=${ascii(10)}`,
-					"/api/v1/ceremonies/2027/stats/timeseries?from=1970-01-01T00:00:00Z&to=2100-01-01T00:00:00Z",
-					`/api/v1/ceremonies/2027/blessings?limit=${int(100000) - 500}&cursor=${encodeURIComponent(ascii(20))}`,
-					`/api/v1/ceremonies/2027/certificates/${encodeURIComponent(ascii(22))}`,
-					`/api/v1/ceremonies/2027/certificates/${"A".repeat(22)}?lang=${ascii(4)}`,
-					"/api/v1/ceremonies/2027/stats?format=xml",
+					`/api/v1/ceremonies/${YEAR}/../../admin/ceremonies/${YEAR}/audit`,
+					`/api/v1/ceremonies/${YEAR}/stats/timeseries?interval=${ascii(3)}&from=${ascii(10)}`,
+					`/api/v1/ceremonies/${YEAR}/stats/timeseries?from=1970-01-01T00:00:00Z&to=2100-01-01T00:00:00Z`,
+					`/api/v1/ceremonies/${YEAR}/blessings?limit=${int(100000) - 500}&cursor=${encodeURIComponent(ascii(20))}`,
+					`/api/v1/ceremonies/${YEAR}/certificates/${encodeURIComponent(ascii(22))}`,
+					`/api/v1/ceremonies/${YEAR}/certificates/${"A".repeat(22)}?lang=${ascii(4)}`,
+					`/api/v1/ceremonies/${YEAR}/stats?format=xml`,
 				]),
 				{},
 			];
@@ -180,12 +205,12 @@ function malformedOf(kind) {
 			return [
 				pick(["GET", "POST", "PUT"]),
 				pick([
-					"/api/v1/admin/ceremonies/2027/audit",
-					"/api/v1/admin/ceremonies/2027/close",
-					"/api/v1/admin/ceremonies/2027",
+					`/api/v1/admin/ceremonies/${YEAR}/audit`,
+					`/api/v1/admin/ceremonies/${YEAR}/close`,
+					`/api/v1/admin/ceremonies/${YEAR}`,
 					"/api/v1/admin/tickets",
-					`/api/v1/admin/ceremonies/2027/blessings/${ascii(5)}/hide`,
-					`/api/v1/admin/ceremonies/2027/live?ticket=${encodeURIComponent(ascii(80))}`,
+					`/api/v1/admin/ceremonies/${YEAR}/blessings/${ascii(5)}/hide`,
+					`/api/v1/admin/ceremonies/${YEAR}/live?ticket=${encodeURIComponent(ascii(80))}`,
 				]),
 				{
 					headers: {
@@ -198,7 +223,7 @@ function malformedOf(kind) {
 		case 6: // a committee member's token with bad input
 			return [
 				"PUT",
-				"/api/v1/admin/ceremonies/2027",
+				`/api/v1/admin/ceremonies/${YEAR}`,
 				{
 					headers: { authorization: `Bearer ${COMMITTEE_TOKEN}`, "content-type": "application/json" },
 					body: pick([
@@ -222,6 +247,8 @@ function malformedOf(kind) {
 						JSON.stringify({ region: "cn" }),
 						JSON.stringify({ displayName: "名".repeat(40) }),
 						JSON.stringify({ displayName: 5 }),
+						`{"displayName":"${"名".repeat(31)}\\ud800"}`,
+						JSON.stringify({ displayName: pick(DISGUISES).repeat(1 + int(5)) }),
 						"[]",
 					]),
 				},
@@ -295,6 +322,64 @@ await Promise.all(Array.from({ length: Number(args.concurrency) }, worker));
 await new Promise((r) => setTimeout(r, 1500));
 const after = await audit(base, YEAR);
 const stats = await getJson(base, `/api/v1/ceremonies/${YEAR}/stats?after`);
+
+// Disguised hold words: every one is counted (201) and held, none reaches the wall.
+const disguised = [];
+for (const [i, mark] of DISGUISES.entries()) {
+	for (const word of HOLD_WORDS) {
+		const graphemes = [...word];
+		const cut = 1 + int(graphemes.length - 1);
+		const split = `${graphemes.slice(0, cut).join("")}${mark}${graphemes.slice(cut).join("")}`;
+		disguised.push(`祈福 ${i % 2 ? split.toUpperCase() : split} ${disguised.length}`);
+	}
+}
+const disguisedTokens = await mintParticipants(base, disguised.length);
+const disguisedStatuses = await Promise.all(
+	disguised.map(async (message, i) => {
+		const res = await fetch(`${base}${actions}`, {
+			method: "POST",
+			headers: {
+				authorization: `Bearer ${disguisedTokens[i]}`,
+				"content-type": "application/json",
+				"idempotency-key": `fuzz-disguise-${i}`,
+			},
+			body: JSON.stringify({ type: "blessing", message }),
+		});
+		await res.arrayBuffer();
+		return res.status;
+	}),
+);
+await new Promise((r) => setTimeout(r, 2500));
+const heldQueue = await getJson(base, `/api/v1/admin/ceremonies/${YEAR}/blessings?state=held&limit=100`, {
+	authorization: `Bearer ${COMMITTEE_TOKEN}`,
+});
+const wall = await getJson(base, `/api/v1/ceremonies/${YEAR}/blessings?limit=100`);
+const endsOf = (items) => new Set(items.map((b) => Number(b.text["zh-Hans"].split(" ").at(-1))));
+const heldEnds = endsOf(heldQueue.items.filter((b) => b.text["zh-Hans"].startsWith("祈福 ")));
+const wallEnds = endsOf(wall.items.filter((b) => b.text["zh-Hans"].startsWith("祈福 ")));
+const disguisedHeld = disguised.every((_, n) => heldEnds.has(n)) && wallEnds.size === 0;
+console.log(
+	`disguised hold words: ${disguised.length} sent (${[...new Set(disguisedStatuses)].join(", ")}), ${heldEnds.size} held, ${wallEnds.size} on the wall`,
+);
+
+// Token issuance from addresses rotated inside one IPv6 /64 is limited as one address.
+let issuedInPrefix = 0;
+let limitedInPrefix = false;
+const prefix = `2001:db8:${int(0xffff).toString(16)}:7`;
+for (let n = 1; n <= 300 && !limitedInPrefix; n++) {
+	const res = await fetch(`${base}/api/v1/participants`, {
+		method: "POST",
+		headers: {
+			"content-type": "application/json",
+			"cf-connecting-ip": `${prefix}:${int(0xffff).toString(16)}::${n.toString(16)}`,
+		},
+		body: "{}",
+	});
+	await res.arrayBuffer();
+	if (res.status === 201) issuedInPrefix++;
+	else limitedInPrefix = res.status === 429;
+}
+console.log(`addresses rotated inside one /64: ${issuedInPrefix} tokens, then ${limitedInPrefix ? "429" : "no limit"}`);
 await service.stop();
 
 console.log(`sent ${TOTAL} in ${((Date.now() - started) / 1000).toFixed(1)} s; answers by status:`);
@@ -314,5 +399,9 @@ if (failures.length > 0) {
 	console.log(byKind);
 	console.log(failures.filter((f) => f.status).slice(0, 5));
 }
-if (failures.length > 0 || !unchanged || !after.match) process.exit(1);
-console.log("no 5xx, every error problem+json, no counter changed");
+const disguisedCounted = disguisedStatuses.every((status) => status === 201);
+if (failures.length > 0 || !unchanged || !after.match || !disguisedHeld || !disguisedCounted || !limitedInPrefix)
+	process.exit(1);
+console.log(
+	"no 5xx, every error problem+json, no counter changed; every disguised hold word held; one /64 limited as one address",
+);

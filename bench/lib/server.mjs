@@ -37,14 +37,14 @@ export function build(dir) {
 	return dir;
 }
 
-function options({ buildDir, persistDir, port, shards, batchMs, storageFree, inspectorPort }) {
+function options({ buildDir, persistDir, port, shards, batchMs, storageFree, inspectorPort, holdWords = "" }) {
 	const fromConfig = workerOptionsFromConfig();
 	const { compatibilityDate } = fromConfig;
 	const bindings = {
 		...fromConfig.bindings,
 		ENVIRONMENT: "development",
 		DEFAULT_SHARD_COUNT: String(shards),
-		BLESSING_HOLD_WORDS: "",
+		BLESSING_HOLD_WORDS: holdWords,
 		COMMITTEE_TOKENS: `bench:${COMMITTEE_TOKEN}`,
 		PARTICIPANT_TOKEN_SECRET: "bench-participant-token-secret",
 	};
@@ -116,10 +116,10 @@ export function memoryOf(pid) {
  * Starts the service. `batchMs` sets EDGE_BATCH_MS (undefined: the code's default).
  * Returns its URL and a handle to restart it with another batch window or stop it.
  */
-export async function startService({ shards = 8, batchMs, port = 0, keep = false, inspectorPort } = {}) {
+export async function startService({ shards = 8, batchMs, port = 0, keep = false, inspectorPort, holdWords } = {}) {
 	const work = mkdtempSync(join(tmpdir(), "baizu-bench-"));
 	const buildDir = build(join(work, "build"));
-	const settings = { buildDir, persistDir: work, port, shards, batchMs, inspectorPort };
+	const settings = { buildDir, persistDir: work, port, shards, batchMs, inspectorPort, holdWords };
 	const mf = new Miniflare(options(settings));
 	const url = await mf.ready;
 	const service = {

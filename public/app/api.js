@@ -1,5 +1,6 @@
 /** The service's HTTP API (same origin, base /api/v1). Errors are problem+json. */
 import { sleep } from "./dom.js";
+import { humanCheck } from "./turnstile.js";
 
 const BASE = "/api/v1";
 
@@ -125,8 +126,22 @@ export async function getCurrentCeremony() {
  * @returns {Promise<{participantId: string, token: string}>}
  */
 export async function createParticipant(lang) {
-	return (await withRetry(() => api("/participants", { method: "POST", body: { locale: lang } }), { maxAttempts: 6 }))
-		.data;
+	/** @type {Record<string, string>} */
+	const headers = {};
+	for (let check = 0; ; check++) {
+		try {
+			return (
+				await withRetry(() => api("/participants", { method: "POST", body: { locale: lang }, headers }), {
+					maxAttempts: 6,
+				})
+			).data;
+		} catch (e) {
+			// Production asks for the Turnstile check once; the page loads the widget only then.
+			const siteKey = e instanceof HttpError && e.problem?.type === "/problems/turnstile-required" && e.problem.siteKey;
+			if (!siteKey || check > 0) throw e;
+			headers["CF-Turnstile-Response"] = await humanCheck(siteKey, lang);
+		}
+	}
 }
 
 /**
