@@ -1,4 +1,5 @@
 /** Boots the participant page: language, ceremony, the rites flow, counters, wall and map. */
+import { whenVisible } from "../shared/when-visible.js";
 import { getCurrentCeremony } from "./api.js";
 import { $, h } from "./dom.js";
 import { startFlow, withParticipant } from "./flow.js";
@@ -36,15 +37,13 @@ function wireLanguageSwitch() {
 function whenNear(section, start) {
 	/** @type {Section | null} */
 	let started = null;
-	const seen = new IntersectionObserver(
-		(entries) => {
-			if (started || !entries.some((e) => e.isIntersecting)) return;
-			seen.disconnect();
+	whenVisible(
+		section,
+		() => {
 			started = start();
 		},
-		{ rootMargin: "300px 0px" },
+		"300px 0px",
 	);
-	seen.observe(section);
 	return { refresh: (delay) => started?.refresh(delay) };
 }
 
