@@ -65,7 +65,8 @@ async function boot() {
 	}
 	const stats = startStats(ceremony.year);
 	const year = ceremony.year;
-	const map = whenNear($("#map"), () => startMap(year));
+	// The map's ranked list comes at once; its drawing waits until the section is in view (map.js).
+	const map = startMap(year);
 	const wall = whenNear($("#wall"), () => startWall(year, withParticipant));
 	startFlow(ceremony, {
 		onCounted: () => {
