@@ -4,7 +4,7 @@
 declare namespace Cloudflare {
 	interface GlobalProps {
 		mainModule: typeof import("./src/index");
-		durableNamespaces: "ShardDO" | "CeremonyDO";
+		durableNamespaces: "ShardDO" | "AggregatorDO" | "CeremonyDO";
 	}
 	interface Env {
 		ISSUANCE_LIMIT: RateLimit;
@@ -17,6 +17,7 @@ declare namespace Cloudflare {
 		DEFAULT_SHARD_COUNT: string;
 		BLESSING_HOLD_WORDS: string;
 		SHARD: DurableObjectNamespace<import("./src/index").ShardDO>;
+		AGGREGATOR: DurableObjectNamespace<import("./src/index").AggregatorDO>;
 		CEREMONY: DurableObjectNamespace<import("./src/index").CeremonyDO>;
 	}
 }

@@ -87,6 +87,9 @@ function respond(year: number, participantId: string, shardIndex: number, outcom
 		case "wrong-shard":
 			forgetCeremony(year);
 			throw unavailable(outcome.detail);
+		case "stale-config":
+			forgetCeremony(year);
+			throw unavailable("The ceremony's configuration changed; retry with the same Idempotency-Key.");
 	}
 }
 
@@ -125,28 +128,39 @@ actions.openapi(
 		const input = c.req.valid("json");
 		const participantId = c.get("participantId");
 		const blessing = blessingOf(input.message, c.env);
-		const { config, identity, stub } = await participantShard(c.env, year, participantId);
-		if (!acceptsActions(config, Date.now())) {
-			throw new Problem(403, "outside-window", "Not open", "The ceremony is not open for online participation now.", {
-				window: { opensAt: new Date(config.opensAt).toISOString(), closesAt: new Date(config.closesAt).toISOString() },
-			});
+		const fingerprint = await fingerprintOf(input.type, blessing);
+		// A shard that knows a newer configuration answers "stale": refresh the copy once and retry.
+		for (let attempt = 0; ; attempt++) {
+			const { config, identity, stub } = await participantShard(c.env, year, participantId);
+			if (!acceptsActions(config, Date.now())) {
+				throw new Problem(403, "outside-window", "Not open", "The ceremony is not open for online participation now.", {
+					window: {
+						opensAt: new Date(config.opensAt).toISOString(),
+						closesAt: new Date(config.closesAt).toISOString(),
+					},
+				});
+			}
+			const request: ActionRequest = {
+				participantId,
+				idempotencyKey,
+				type: input.type,
+				fingerprint,
+				blessing,
+				limit: config.limits[input.type],
+				country: requestCountry(c),
+			};
+			const outcome = await performBatched(
+				identity,
+				request,
+				(id, requests) => stub.perform(id, requests),
+				batchSettings(c.env),
+				(promise) => c.executionCtx.waitUntil(promise),
+			);
+			if (outcome.kind === "stale-config" && attempt === 0) {
+				forgetCeremony(year);
+				continue;
+			}
+			return respond(year, participantId, identity.shardIndex, outcome);
 		}
-		const request: ActionRequest = {
-			participantId,
-			idempotencyKey,
-			type: input.type,
-			fingerprint: await fingerprintOf(input.type, blessing),
-			blessing,
-			limit: config.limits[input.type],
-			country: requestCountry(c),
-		};
-		const outcome = await performBatched(
-			identity,
-			request,
-			(id, requests) => stub.perform(id, requests),
-			batchSettings(c.env),
-			(promise) => c.executionCtx.waitUntil(promise),
-		);
-		return respond(year, participantId, identity.shardIndex, outcome);
 	},
 );

@@ -1,7 +1,7 @@
 import { env } from "cloudflare:test";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { ShardSnapshot } from "../../durable/shard-protocol";
+import type { Snapshot } from "../../durable/snapshot-protocol";
 import { issueParticipantToken, newParticipantId, verifyParticipantToken } from "../../src/auth/participant-token";
 import { normaliseText } from "../../src/domain/blessing-text";
 import { ActionInput } from "../../src/schemas/action";
@@ -79,8 +79,8 @@ describe("the snapshot merge", () => {
 	const MINUTE = Date.UTC(2027, 3, 9, 2, 0);
 
 	/** A shard's snapshot at a version: every count is a function of (shard, version), rising with it. */
-	const snapshotOf = (shard: number, version: number): ShardSnapshot => ({
-		shardIndex: shard,
+	const snapshotOf = (shard: number, version: number): Snapshot => ({
+		child: shard,
 		version,
 		takenAt: 1_000 + version,
 		sealed: false,
@@ -102,6 +102,7 @@ describe("the snapshot merge", () => {
 			{ minute: MINUTE + 60_000 * shard, type: "incense", n: version },
 		],
 		blessings: [],
+		shards: [],
 	});
 
 	it("is idempotent and order-independent: the result is the newest snapshot of each shard", async () => {
@@ -110,9 +111,9 @@ describe("the snapshot merge", () => {
 			fc.asyncProperty(
 				fc.array(fc.tuple(fc.nat({ max: 3 }), fc.integer({ min: 1, max: 12 })), { minLength: 1, maxLength: 25 }),
 				async (deliveries) => {
-					const year = 3000;
-					const stub = env.CEREMONY.getByName(`merge-${run++}`);
-					for (const [shard, version] of deliveries) await stub.applySnapshot(year, snapshotOf(shard, version));
+					const identity = { year: 3000, shardCount: 16, aggregatorIndex: 0 };
+					const stub = env.AGGREGATOR.getByName(`merge-${run++}`);
+					for (const [shard, version] of deliveries) await stub.applySnapshot(identity, snapshotOf(shard, version));
 					const newest = new Map<number, number>();
 					for (const [shard, version] of deliveries) newest.set(shard, Math.max(version, newest.get(shard) ?? 0));
 
@@ -126,7 +127,9 @@ describe("the snapshot merge", () => {
 						expected.blessing += s.actions.blessing;
 						expected.minuteFlower += version * 3;
 					}
-					const stats = await stub.stats(year);
+					const merged = await stub.pullSnapshot(identity, 0);
+					if (merged.kind !== "snapshot") throw new Error(merged.detail);
+					const stats = merged.snapshot;
 					expect(stats.participants).toBe(expected.participants);
 					expect(stats.actions).toEqual({
 						flower: expected.flower,
@@ -134,8 +137,7 @@ describe("the snapshot merge", () => {
 						bow: expected.bow,
 						blessing: expected.blessing,
 					});
-					const series = await stub.timeseries(year, "1m", MINUTE, MINUTE + 3_600_000);
-					const flowerAt = series.points.find((p) => p.at === new Date(MINUTE).toISOString())?.actions.flower ?? 0;
+					const flowerAt = stats.minutes.find((m) => m.minute === MINUTE && m.type === "flower")?.n ?? 0;
 					expect(flowerAt).toBe(expected.minuteFlower);
 				},
 			),

@@ -41,11 +41,13 @@ export function act(
 export const committee = (path: string, init: RequestInit & { json?: unknown } = {}) =>
 	call(path, { ...init, headers: { authorization: `Bearer ${COMMITTEE}`, ...(init.headers ?? {}) } });
 
-/** Runs every shard's pending alarm (their snapshot pushes), as the platform would. */
+/** Runs every shard's, then every aggregator's, pending alarm (their snapshot pushes), as the platform would. */
 export async function flushShards(): Promise<void> {
 	for (let round = 0; round < 3; round++) {
-		const ids = await listDurableObjectIds(env.SHARD);
-		await Promise.all(ids.map((id) => runDurableObjectAlarm(env.SHARD.get(id))));
+		const shards = await listDurableObjectIds(env.SHARD);
+		await Promise.all(shards.map((id) => runDurableObjectAlarm(env.SHARD.get(id))));
+		const aggregators = await listDurableObjectIds(env.AGGREGATOR);
+		await Promise.all(aggregators.map((id) => runDurableObjectAlarm(env.AGGREGATOR.get(id))));
 	}
 }
 
