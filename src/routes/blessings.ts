@@ -1,11 +1,14 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { sign } from "../auth/hmac";
 import { ceremonyStub, loadCeremony } from "../ceremonies";
 import { parseActionId } from "../domain/shard-routing";
+import { addressPrefix } from "../http/address";
 import { cachedData, publicResponse } from "../http/edge-cache";
 import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
-import { limitReports } from "../http/rate-limits";
+import { clientAddress, limitReports } from "../http/rate-limits";
+import { bodyAnswers, busy, publicOrMediaKey, publicReadAnswers } from "../schemas/answers";
 import { BlessingPage, BlessingPageQuery, ReportInput, ReportResult } from "../schemas/blessing";
 import { problemContent, YearParam } from "../schemas/common";
 
@@ -15,14 +18,19 @@ blessings.openapi(
 	createRoute({
 		method: "get",
 		path: "/api/v1/ceremonies/{year}/blessings",
+		operationId: "listBlessings",
 		tags: ["blessings"],
+		security: publicOrMediaKey,
 		summary: "The published blessing wall, newest first, each in Simplified and Traditional script",
+		description:
+			"A page of the wall (the newest 10,000 published blessings). Pass a page's `nextCursor` as `cursor` for the next, older page; `nextCursor` is null on the last page. Cached for 1 s at the edge.",
 		request: { params: YearParam, query: BlessingPageQuery },
 		responses: {
 			200: { description: "A page of blessings", content: { "application/json": { schema: BlessingPage } } },
-			304: { description: "Not modified" },
-			400: problemContent("Invalid cursor or limit"),
-			404: problemContent("No such ceremony"),
+			304: { description: "Not modified: the `If-None-Match` ETag is current" },
+			400: problemContent("`validation`: an invalid year, cursor or limit"),
+			...publicReadAnswers,
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
 		},
 	}),
 	async (c) => {
@@ -47,8 +55,11 @@ blessings.openapi(
 	createRoute({
 		method: "post",
 		path: "/api/v1/ceremonies/{year}/blessings/{id}/reports",
+		operationId: "reportBlessing",
 		tags: ["blessings"],
-		summary: "Report a blessing for review (counted once per participant)",
+		summary: "Report a blessing on the wall for review (counted once per participant and once per address /64 a day)",
+		description:
+			"The blessing stays on the wall and joins the committee's moderation queue; a second report by the same participant changes nothing.",
 		security: [{ participantToken: [] }],
 		middleware: [requireParticipant, limitReports],
 		request: {
@@ -58,11 +69,17 @@ blessings.openapi(
 		responses: {
 			201: { description: "Reported", content: { "application/json": { schema: ReportResult } } },
 			200: {
-				description: "Already reported by this participant",
+				description: "Already reported by this participant, or from this address /64 today",
 				content: { "application/json": { schema: ReportResult } },
 			},
-			401: problemContent("No valid participant token"),
-			404: problemContent("No such blessing"),
+			400: problemContent("`validation`: an invalid year or blessing id"),
+			401: problemContent("`unauthorized`: no valid participant token"),
+			404: problemContent(
+				"`blessing-not-found` (held, hidden and erased ones are not on the wall) or `ceremony-not-found`",
+			),
+			...bodyAnswers,
+			429: problemContent("`rate-limited`: too many reports by this participant"),
+			503: busy,
 		},
 	}),
 	async (c) => {
@@ -71,7 +88,9 @@ blessings.openapi(
 		const parsed = ReportInput.safeParse(body);
 		const reason = parsed.success ? (parsed.data.reason ?? null) : null;
 		await loadCeremony(c.env, year);
-		const outcome = await ceremonyStub(c.env, year).report(id, c.get("participantId"), reason);
+		// The address's /64 (IPv4: the address) counts once per blessing too, keyed by an HMAC, never stored as is.
+		const addressKey = await sign(c.env.PARTICIPANT_TOKEN_SECRET, `report-address:${addressPrefix(clientAddress(c))}`);
+		const outcome = await ceremonyStub(c.env, year).report(id, c.get("participantId"), reason, addressKey);
 		if (outcome === "not-found") throw new Problem(404, "blessing-not-found", "No such blessing on the wall");
 		return c.json({ reported: true as const }, outcome === "reported" ? 201 : 200);
 	},

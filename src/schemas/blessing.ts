@@ -1,8 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { BLESSING_MAX_LENGTH } from "../domain/blessing-text";
+import { Timestamp, WELL_FORMED_MESSAGE, wellFormed } from "./common";
 
 export const BlessingMessage = z
 	.string()
+	.refine(wellFormed, WELL_FORMED_MESSAGE)
 	.min(1)
 	.max(BLESSING_MAX_LENGTH * 4, `must be at most ${BLESSING_MAX_LENGTH} characters`)
 	.openapi({
@@ -16,7 +18,7 @@ export const Blessing = z
 		text: z.object({ "zh-Hans": z.string(), "zh-Hant": z.string() }),
 		displayName: z.string().nullable(),
 		region: z.string().nullable(),
-		createdAt: z.string(),
+		createdAt: Timestamp,
 	})
 	.openapi("Blessing");
 export type Blessing = z.infer<typeof Blessing>;
@@ -35,7 +37,7 @@ export const BlessingPageQuery = z.object({
 });
 
 export const ReportInput = z
-	.object({ reason: z.string().max(200).optional() })
+	.object({ reason: z.string().refine(wellFormed, WELL_FORMED_MESSAGE).max(200).optional() })
 	.strict()
 	.openapi("BlessingReportInput");
 

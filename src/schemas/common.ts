@@ -25,6 +25,10 @@ export const LocalizedText = z
 	.object({ "zh-Hans": z.string(), "zh-Hant": z.string(), en: z.string() })
 	.openapi("LocalizedText");
 
+/** Text that is well-formed UTF-16: a lone surrogate would count as one character and store as U+FFFD. */
+export const wellFormed = (text: string) => text.isWellFormed();
+export const WELL_FORMED_MESSAGE = "is not well-formed Unicode (a lone surrogate)";
+
 export const YearParam = z.object({
 	year: z.coerce
 		.number()
@@ -47,6 +51,9 @@ export const Problem = z
 	})
 	.passthrough()
 	.openapi("Problem");
+
+/** An instant as ISO-8601 UTC, as `Date.prototype.toISOString` writes it. */
+export const Timestamp = z.string().openapi({ format: "date-time", example: "2027-04-09T01:50:00.000Z" });
 
 export const problemContent = (description: string) => ({
 	description,
