@@ -45,24 +45,26 @@ async function main() {
 		const ceremony = await getJson(url, "/api/v1/ceremonies/current");
 		const year = ceremony.year;
 		console.log(`service: workerd via Miniflare at ${url}, ceremony ${year} with ${ceremony.shardCount} shards`);
-		const tokens = await mintParticipants(url, participants);
-		// Every shard (and aggregator) wakes once before the timed run.
+		// One action from each of 2·S participants first, so most shards and every aggregator exist
+		// before the timed run (a ceremony's objects are all awake during its burst).
+		const warm = Math.min(2 * shards, 2_048);
+		const tokens = await mintParticipants(url, participants + warm);
 		await runActions({
 			url,
 			year,
-			tokens: tokens.slice(0, Math.min(tokens.length, shards * 4)),
+			tokens: tokens.slice(0, warm),
 			tag: "warm",
 			perParticipant: 1,
-			amount: Math.min(tokens.length, shards * 4),
+			amount: warm,
 			connections: 16,
 			watch: false,
 		});
-		const startTotal = actionTotal(await settledTotals(url, year, Math.min(tokens.length, shards * 4)));
+		const startTotal = actionTotal(await settledTotals(url, year, warm));
 		const before = await tally(url);
 		const run = await runActions({
 			url,
 			year,
-			tokens: tokens.slice(Math.min(tokens.length, shards * 4)),
+			tokens: tokens.slice(warm),
 			tag: "stale",
 			perParticipant: 4,
 			duration,

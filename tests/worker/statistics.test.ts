@@ -1,6 +1,7 @@
 import { env, runInDurableObject } from "cloudflare:test";
 import Papa from "papaparse";
 import { describe, expect, it } from "vitest";
+import { FRESH_MS } from "../../src/http/edge-cache";
 import { act, call, ceremony, committee, expectProblem, flushShards, newParticipant, YEAR } from "./helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -61,10 +62,14 @@ describe("the statistics API", async () => {
 			hits++;
 		}
 		expect(hits).toBeGreaterThan(0);
-		expect((await publicReads()) - before).toBe(1);
+		// At most one read of the CeremonyDO per second of freshness (one when the machine is quick).
+		const windows = Math.floor((Date.now() - started) / FRESH_MS) + 1;
+		expect((await publicReads()) - before).toBeLessThanOrEqual(windows);
+		const afterHits = await publicReads();
 		await sleep(1100);
 		await call(`/api/v1/ceremonies/${YEAR}/stats/regions`);
-		expect((await publicReads()) - before).toBe(2);
+		// Once the second is over, the next request reads again.
+		expect((await publicReads()) - afterHits).toBe(1);
 	});
 
 	it("gives CSV that parses into the same figures as the JSON", async () => {
