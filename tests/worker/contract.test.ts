@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { type Schema, Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import { act, BASE, COMMITTEE, call, ceremony, flushShards, newParticipant, YEAR } from "./helpers";
@@ -79,7 +79,7 @@ describe("the OpenAPI document", () => {
 				...(init.headers as Record<string, string>),
 			};
 			const res = await (init.json === undefined
-				? SELF.fetch(`${BASE}${path}${init.query ?? ""}`, { method: method.toUpperCase(), headers })
+				? exports.default.fetch(`${BASE}${path}${init.query ?? ""}`, { method: method.toUpperCase(), headers })
 				: call(`${path}${init.query ?? ""}`, { method: method.toUpperCase(), headers, json: init.json }));
 
 			const documentedAnswer = operation.responses[String(res.status)];
