@@ -121,6 +121,7 @@ async function calibrate(env, params) {
 			blessing: null,
 			limit: 1,
 			country: REGIONS[k % REGIONS.length],
+			replayOnly: false,
 		})),
 	);
 	await stub.perform(

@@ -67,3 +67,26 @@ export const LIVE_SCHEMA = `
 CREATE TABLE IF NOT EXISTS used_tickets (nonce TEXT PRIMARY KEY, expires_at INTEGER NOT NULL) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS wall_by_participant ON wall (participant_id);
 `;
+
+/** Reports counted per blessing per address /64 (an HMAC of it) within a day. */
+export const REPORT_SCHEMA = `
+CREATE TABLE IF NOT EXISTS report_addresses (
+	blessing_id TEXT NOT NULL, address_key TEXT NOT NULL, at INTEGER NOT NULL,
+	PRIMARY KEY (blessing_id, address_key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS report_addresses_by_time ON report_addresses (at);
+`;
+
+/** Display names under review: held by the word list, or hidden by the committee. */
+export const NAMES_SCHEMA = `
+CREATE TABLE IF NOT EXISTS names (
+	participant_id TEXT PRIMARY KEY,
+	shard INTEGER NOT NULL,
+	display_name TEXT NOT NULL,
+	state TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	moderated_by TEXT,
+	moderated_at INTEGER
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS names_by_state_time ON names (state, created_at DESC, participant_id DESC);
+`;

@@ -9,7 +9,7 @@ import type { CeremonyConfig, CeremonyInput } from "../src/schemas/ceremony";
 import { ACTION_TYPES, type ActionCounts, type ActionType, zeroCounts } from "../src/schemas/common";
 import { LiveClientMessage, type LivePong, type LiveTotals } from "../src/schemas/live";
 import type { Interval, RegionsStats, Stats, Timeseries } from "../src/schemas/stats";
-import { CEREMONY_SCHEMA, LIVE_SCHEMA } from "./ceremony-schema";
+import { CEREMONY_SCHEMA, LIVE_SCHEMA, NAMES_SCHEMA, REPORT_SCHEMA } from "./ceremony-schema";
 import type { LeasedBlock } from "./certificate-lease";
 import type { ShardAudit, ShardIdentity, ShardSnapshot } from "./shard-protocol";
 import { migrate, type SqlQuery, sqlOf } from "./sql";
@@ -20,6 +20,8 @@ const WALL_WINDOW = 10_000;
 const STALE_SNAPSHOT_MS = 5_000;
 const ACTIVE_FOR_MS = 60_000;
 const WATCH_INTERVAL_MS = 2_000;
+/** One report per blessing per address /64 counts within this window. */
+const REPORT_ADDRESS_WINDOW_MS = 86_400_000;
 
 type SnapshotRow = {
 	shard: number;
@@ -65,6 +67,27 @@ export interface ModeratedBlessing extends Blessing {
 	moderatedAt: string | null;
 }
 
+export interface NameUnderReview {
+	participantId: string;
+	displayName: string;
+	state: "held" | "hidden" | "published";
+	createdAt: string;
+	moderatedBy: string | null;
+	moderatedAt: string | null;
+}
+
+type NameRow = {
+	participant_id: string;
+	shard: number;
+	display_name: string;
+	state: "held" | "hidden";
+	created_at: number;
+	moderated_by: string | null;
+	moderated_at: number | null;
+};
+
+export type NameModerationOutcome = { kind: "moderated"; entry: NameUnderReview } | { kind: "not-found" };
+
 /** What a live socket remembers across hibernation. */
 interface SocketAttachment {
 	member: string;
@@ -95,6 +118,8 @@ export class CeremonyDO extends DurableObject<Env> {
 		this.sql = sqlOf(ctx.storage);
 		migrate(ctx.storage, CEREMONY_SCHEMA);
 		migrate(ctx.storage, LIVE_SCHEMA);
+		migrate(ctx.storage, REPORT_SCHEMA);
+		migrate(ctx.storage, NAMES_SCHEMA);
 	}
 
 	private config(): CeremonyConfig | null {
@@ -395,8 +420,26 @@ export class CeremonyDO extends DurableObject<Env> {
 		};
 	}
 
-	async report(blessingId: string, participantId: string, reason: string | null): Promise<ReportOutcome> {
-		if (this.sql`SELECT 1 FROM wall WHERE id = ${blessingId} AND state != 'erased'`.length === 0) return "not-found";
+	/** Counts a report of a published blessing once per participant and once per address /64 in a day. */
+	async report(
+		blessingId: string,
+		participantId: string,
+		addressKey: string,
+		reason: string | null,
+	): Promise<ReportOutcome> {
+		if (this.sql`SELECT 1 FROM wall WHERE id = ${blessingId} AND state = 'published'`.length === 0) return "not-found";
+		if (
+			this.sql`SELECT 1 FROM blessing_reports WHERE blessing_id = ${blessingId} AND participant_id = ${participantId}`
+				.length > 0
+		)
+			return "already-reported";
+		const now = Date.now();
+		this.sql`DELETE FROM report_addresses WHERE at < ${now - REPORT_ADDRESS_WINDOW_MS}`;
+		const fromAddress = this.sql<{
+			blessing_id: string;
+		}>`INSERT OR IGNORE INTO report_addresses (blessing_id, address_key, at)
+			VALUES (${blessingId}, ${addressKey}, ${now}) RETURNING blessing_id`;
+		if (fromAddress.length === 0) return "already-reported";
 		const inserted = this.sql<{
 			blessing_id: string;
 		}>`INSERT OR IGNORE INTO blessing_reports (blessing_id, participant_id, at, reason)
@@ -458,10 +501,96 @@ export class CeremonyDO extends DurableObject<Env> {
 		return { kind: "moderated", entry: this.presentModerated(updated) };
 	}
 
+	// ---- display names under review ----
+
+	/** A display name the word list held: it waits in the queue, shown nowhere, until a member decides. */
+	async holdName(participantId: string, shardIndex: number, displayName: string): Promise<void> {
+		this.sql`INSERT OR REPLACE INTO names (participant_id, shard, display_name, state, created_at)
+			VALUES (${participantId}, ${shardIndex}, ${displayName}, 'held', ${Date.now()})`;
+		this.scheduleBroadcast();
+	}
+
+	/** The participant replaced or cleared a name under review: it leaves the queue. */
+	async releaseName(participantId: string): Promise<void> {
+		this.sql`DELETE FROM names WHERE participant_id = ${participantId}`;
+		this.scheduleBroadcast();
+	}
+
+	private presentName(r: NameRow | (Omit<NameRow, "state"> & { state: "published" })): NameUnderReview {
+		return {
+			participantId: r.participant_id,
+			displayName: r.display_name,
+			state: r.state,
+			createdAt: new Date(r.created_at).toISOString(),
+			moderatedBy: r.moderated_by,
+			moderatedAt: r.moderated_at === null ? null : new Date(r.moderated_at).toISOString(),
+		};
+	}
+
+	/** Held or hidden display names, newest first. */
+	async nameQueue(
+		state: "held" | "hidden",
+		limit: number,
+		cursor: string | undefined,
+	): Promise<{ items: NameUnderReview[]; nextCursor: string | null }> {
+		const [at, id] = cursor
+			? [Number(cursor.slice(0, cursor.indexOf("_"))), cursor.slice(cursor.indexOf("_") + 1)]
+			: [Number.MAX_SAFE_INTEGER, "~"];
+		const rows = this.sql<NameRow>`SELECT * FROM names WHERE state = ${state}
+			AND (created_at < ${at} OR (created_at = ${at} AND participant_id < ${id}))
+			ORDER BY created_at DESC, participant_id DESC LIMIT ${limit + 1}`;
+		const last = rows[limit - 1];
+		return {
+			items: rows.slice(0, limit).map((r) => this.presentName(r)),
+			nextCursor: rows.length > limit && last ? `${last.created_at}_${last.participant_id}` : null,
+		};
+	}
+
+	/** Publishes (restore) or hides a display name: in its shard first, then here and on the wall. */
+	async moderateName(
+		year: number,
+		participantId: string,
+		action: "hide" | "restore",
+		member: string,
+	): Promise<NameModerationOutcome> {
+		const config = this.config();
+		const row = this.sql<NameRow>`SELECT * FROM names WHERE participant_id = ${participantId}`[0];
+		if (!config || !row || row.shard >= config.shardCount) return { kind: "not-found" };
+		const identity = { year, shardCount: config.shardCount, shardIndex: row.shard };
+		const state = action === "hide" ? "hidden" : "published";
+		const name = await this.shardStub(year, row.shard).setNameState(identity, participantId, state);
+		if (name === null) {
+			this.sql`DELETE FROM names WHERE participant_id = ${participantId}`;
+			return { kind: "not-found" };
+		}
+		const now = Date.now();
+		console.log(`display name of ${participantId} ${action === "hide" ? "hidden" : "published"} by ${member}`);
+		this.scheduleBroadcast();
+		if (state === "published") {
+			this.sql`DELETE FROM names WHERE participant_id = ${participantId}`;
+			// Blessings sent while the name was held went out without it.
+			this.sql`UPDATE wall SET display_name = ${name} WHERE participant_id = ${participantId} AND display_name IS NULL`;
+			return {
+				kind: "moderated",
+				entry: this.presentName({ ...row, display_name: name, state, moderated_by: member, moderated_at: now }),
+			};
+		}
+		this.sql`UPDATE names SET state = 'hidden', display_name = ${name}, moderated_by = ${member}, moderated_at = ${now}
+			WHERE participant_id = ${participantId}`;
+		return {
+			kind: "moderated",
+			entry: this.presentName({ ...row, display_name: name, state: "hidden", moderated_by: member, moderated_at: now }),
+		};
+	}
+
 	/** Removes an erased participant's blessings from the wall and its reports. */
 	async eraseParticipant(participantId: string): Promise<number> {
+		this.sql`DELETE FROM names WHERE participant_id = ${participantId}`;
 		const removed = this.sql<{ id: string }>`DELETE FROM wall WHERE participant_id = ${participantId} RETURNING id`;
-		for (const { id } of removed) this.sql`DELETE FROM blessing_reports WHERE blessing_id = ${id}`;
+		for (const { id } of removed) {
+			this.sql`DELETE FROM blessing_reports WHERE blessing_id = ${id}`;
+			this.sql`DELETE FROM report_addresses WHERE blessing_id = ${id}`;
+		}
 		this.sql`DELETE FROM blessing_reports WHERE participant_id = ${participantId}`;
 		if (removed.length > 0) this.scheduleBroadcast();
 		return removed.length;

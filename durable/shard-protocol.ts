@@ -12,19 +12,24 @@ export interface ActionRequest {
 	participantId: string;
 	idempotencyKey: string;
 	type: ActionType;
-	/** A hash of the request body: the same key with another body is refused. */
+	/** A hash of the request body as sent: the same key with another body is refused. The shard salts it. */
 	fingerprint: string;
 	blessing: BlessingText | null;
 	limit: number;
 	/** The request's country, the region of a participant who chose none. */
 	country: string;
+	/** The window is over: answer a replay of an earlier action, count nothing new. */
+	replayOnly: boolean;
 }
 
 export type ActionOutcome =
 	| { kind: "accepted"; seq: number; type: ActionType; certificate: number }
 	| { kind: "over-limit"; type: ActionType; certificate: number | null }
 	| { kind: "key-reused" }
+	/** The key's blessing was erased with its fingerprint: nothing can confirm what it said. */
+	| { kind: "erased" }
 	| { kind: "sealed" }
+	| { kind: "outside-window" }
 	| { kind: "wrong-shard"; detail: string };
 
 export interface RegionCounts extends ActionCounts {
@@ -80,9 +85,13 @@ export interface ShardAudit {
 	match: boolean;
 }
 
+/** A display name is shown once published; a held or hidden one is shown as the anonymous label. */
+export type NameState = "published" | "held" | "hidden";
+
 export interface ParticipantProfile {
 	participantId: string;
 	displayName: string | null;
+	nameState: NameState;
 	region: string | null;
 	regionFixed: boolean;
 	certificate: number | null;
@@ -91,6 +100,7 @@ export interface ParticipantProfile {
 }
 
 export type ProfileUpdateOutcome =
-	| { kind: "updated"; profile: ParticipantProfile }
+	/** `reviewEnded`: the name had been held or hidden and no longer is (the queue drops it). */
+	| { kind: "updated"; profile: ParticipantProfile; reviewEnded: boolean }
 	| { kind: "region-fixed"; profile: ParticipantProfile }
 	| { kind: "wrong-shard"; detail: string };

@@ -27,7 +27,11 @@ CREATE TABLE IF NOT EXISTS participants (
 	blessing INTEGER NOT NULL DEFAULT 0
 ) WITHOUT ROWID;
 
+-- The salt of the action log's fingerprints, drawn once per shard.
+CREATE TABLE IF NOT EXISTS shard_secrets (id INTEGER PRIMARY KEY CHECK (id = 1), fingerprint_salt TEXT NOT NULL);
+
 -- The durable action log: every answered action, counted (201) or refused over the limit (409).
+-- fingerprint is a salted HMAC of the request body; '' once the participant's blessings are erased.
 CREATE TABLE IF NOT EXISTS actions (
 	seq INTEGER PRIMARY KEY AUTOINCREMENT,
 	participant_id TEXT NOT NULL,
@@ -40,6 +44,12 @@ CREATE TABLE IF NOT EXISTS actions (
 	status INTEGER NOT NULL,
 	UNIQUE (participant_id, idempotency_key)
 );
+
+-- Display names caught by the word list ('held') or hidden by the committee; a name without a row is shown.
+CREATE TABLE IF NOT EXISTS name_reviews (
+	participant_id TEXT PRIMARY KEY,
+	state TEXT NOT NULL
+) WITHOUT ROWID;
 
 CREATE TABLE IF NOT EXISTS blessings (
 	seq INTEGER PRIMARY KEY,

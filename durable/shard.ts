@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { toBase64Url } from "../src/auth/base64url";
 import { UNKNOWN_REGION } from "../src/domain/regions";
 import { ceremonyObjectName } from "../src/domain/shard-routing";
 import { ACTION_TYPES, type ActionCounts, type ActionType, zeroCounts } from "../src/schemas/common";
@@ -9,6 +10,7 @@ import type {
 	ActionRequest,
 	BlessingState,
 	MinuteCount,
+	NameState,
 	ParticipantProfile,
 	ProfileUpdateOutcome,
 	RegionCounts,
@@ -60,6 +62,7 @@ export class ShardDO extends DurableObject<Env> {
 	private readonly lease: CertificateLease;
 	private snapshotScheduled = false;
 	private pushFailures = 0;
+	private fingerprintKey: Promise<CryptoKey> | null = null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -97,18 +100,47 @@ export class ShardDO extends DurableObject<Env> {
 	async perform(identity: ShardIdentity, requests: ActionRequest[]): Promise<ActionOutcome[]> {
 		const wrong = this.identityProblem(identity);
 		if (wrong) return requests.map(() => ({ kind: "wrong-shard", detail: wrong }));
-		await this.lease.ensure(requests.length);
+		const salted = await this.salted(requests);
+		const countable = salted.filter((r) => !r.replayOnly).length;
+		await this.lease.ensure(countable);
 		for (;;) {
 			try {
-				const outcomes = this.ctx.storage.transactionSync(() => this.commit(requests));
+				const outcomes = this.ctx.storage.transactionSync(() => this.commit(salted));
 				this.scheduleSnapshot(identity.shardCount);
 				return outcomes;
 			} catch (error) {
 				// Another batch used the lease while this one waited: top it up and commit again.
 				if (!(error instanceof LeaseExhausted)) throw error;
-				await this.lease.ensure(requests.length);
+				await this.lease.ensure(countable);
 			}
 		}
+	}
+
+	/**
+	 * The requests with their fingerprints salted by this shard's own salt, so the log keeps no
+	 * plain hash of a text that one could confirm by hashing a guess.
+	 */
+	private async salted(requests: ActionRequest[]): Promise<ActionRequest[]> {
+		this.fingerprintKey ??= this.loadFingerprintKey();
+		const key = await this.fingerprintKey;
+		return Promise.all(
+			requests.map(async (request) => {
+				const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(request.fingerprint));
+				return { ...request, fingerprint: toBase64Url(mac.slice(0, 16)) };
+			}),
+		);
+	}
+
+	private loadFingerprintKey(): Promise<CryptoKey> {
+		let salt = this.sql<{ fingerprint_salt: string }>`SELECT fingerprint_salt FROM shard_secrets WHERE id = 1`[0]
+			?.fingerprint_salt;
+		if (!salt) {
+			salt = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
+			this.sql`INSERT INTO shard_secrets (id, fingerprint_salt) VALUES (1, ${salt})`;
+		}
+		return crypto.subtle.importKey("raw", new TextEncoder().encode(salt), { name: "HMAC", hash: "SHA-256" }, false, [
+			"sign",
+		]);
 	}
 
 	private commit(requests: ActionRequest[]): ActionOutcome[] {
@@ -133,6 +165,7 @@ export class ShardDO extends DurableObject<Env> {
 			WHERE participant_id = ${participantId} AND idempotency_key = ${idempotencyKey}`[0];
 		const participant = this.participant(participantId);
 		if (earlier) {
+			if (earlier.fingerprint === "") return { kind: "erased" };
 			if (earlier.fingerprint !== request.fingerprint) return { kind: "key-reused" };
 			const certificate = participant?.certificate ?? null;
 			return earlier.status === 201 && certificate !== null
@@ -140,6 +173,7 @@ export class ShardDO extends DurableObject<Env> {
 				: { kind: "over-limit", type: earlier.type, certificate };
 		}
 		if (sealed) return { kind: "sealed" };
+		if (request.replayOnly) return { kind: "outside-window" };
 
 		if ((participant?.[type] ?? 0) >= request.limit) {
 			this.sql`INSERT INTO actions (participant_id, idempotency_key, fingerprint, type, counted, region, at, status)
@@ -181,11 +215,19 @@ export class ShardDO extends DurableObject<Env> {
 
 	// ---- participants' profiles ----
 
+	private nameStateOf(participantId: string): NameState {
+		return (
+			this.sql<{ state: NameState }>`SELECT state FROM name_reviews WHERE participant_id = ${participantId}`[0]
+				?.state ?? "published"
+		);
+	}
+
 	private profileOf(participantId: string): ParticipantProfile {
 		const row = this.participant(participantId);
 		return {
 			participantId,
 			displayName: row?.display_name ?? null,
+			nameState: row?.display_name == null ? "published" : this.nameStateOf(participantId),
 			region: row?.region ?? null,
 			regionFixed: row?.first_counted_at != null,
 			certificate: row?.certificate ?? null,
@@ -199,11 +241,14 @@ export class ShardDO extends DurableObject<Env> {
 		return this.profileOf(participantId);
 	}
 
-	/** `displayName: null` clears the name; a region can change only before the first counted action. */
+	/**
+	 * `displayName: null` clears the name; a region can change only before the first counted action.
+	 * `nameHeld`: the word list holds the new name until the committee reviews it.
+	 */
 	async updateProfile(
 		identity: ShardIdentity,
 		participantId: string,
-		change: { displayName?: string | null; region?: string },
+		change: { displayName?: string | null; region?: string; nameHeld?: boolean },
 	): Promise<ProfileUpdateOutcome> {
 		const wrong = this.identityProblem(identity);
 		if (wrong) return { kind: "wrong-shard", detail: wrong };
@@ -213,9 +258,33 @@ export class ShardDO extends DurableObject<Env> {
 		}
 		const displayName = change.displayName === undefined ? current.displayName : change.displayName;
 		const region = change.region ?? current.region;
-		this.sql`INSERT INTO participants (id, display_name, region) VALUES (${participantId}, ${displayName}, ${region})
-			ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, region = excluded.region`;
-		return { kind: "updated", profile: this.profileOf(participantId) };
+		const underReview = this.sql`SELECT 1 FROM name_reviews WHERE participant_id = ${participantId}`.length > 0;
+		const held = change.displayName !== undefined && change.displayName !== null && change.nameHeld === true;
+		this.ctx.storage.transactionSync(() => {
+			this.sql`INSERT INTO participants (id, display_name, region) VALUES (${participantId}, ${displayName}, ${region})
+				ON CONFLICT (id) DO UPDATE SET display_name = excluded.display_name, region = excluded.region`;
+			if (held) {
+				this.sql`INSERT OR REPLACE INTO name_reviews (participant_id, state) VALUES (${participantId}, 'held')`;
+			} else if (change.displayName !== undefined) {
+				this.sql`DELETE FROM name_reviews WHERE participant_id = ${participantId}`;
+			}
+		});
+		const reviewEnded = underReview && !held && change.displayName !== undefined;
+		return { kind: "updated", profile: this.profileOf(participantId), reviewEnded };
+	}
+
+	/** Moderation of a display name: the name, or null when the participant has none (any more). */
+	async setNameState(
+		identity: ShardIdentity,
+		participantId: string,
+		state: "published" | "hidden",
+	): Promise<string | null> {
+		this.identityProblem(identity);
+		const name = this.participant(participantId)?.display_name ?? null;
+		if (name === null) return null;
+		if (state === "published") this.sql`DELETE FROM name_reviews WHERE participant_id = ${participantId}`;
+		else this.sql`INSERT OR REPLACE INTO name_reviews (participant_id, state) VALUES (${participantId}, 'hidden')`;
+		return name;
 	}
 
 	/** Erases the participant's name and blessings; their counts stay. Returns the erased blessing ids. */
@@ -224,10 +293,13 @@ export class ShardDO extends DurableObject<Env> {
 		const shardIndex = identity.shardIndex;
 		return this.ctx.storage.transactionSync(() => {
 			this.sql`UPDATE participants SET display_name = NULL WHERE id = ${participantId}`;
+			this.sql`DELETE FROM name_reviews WHERE participant_id = ${participantId}`;
 			const erased = this.sql<{ seq: number; state: BlessingState }>`
 				SELECT seq, state FROM blessings WHERE participant_id = ${participantId} AND state != 'erased'`;
 			this.sql`UPDATE blessings SET state = 'erased', text_hans = '', text_hant = ''
 				WHERE participant_id = ${participantId}`;
+			// A replay of the key must not confirm the text: its fingerprint goes too (410 from now on).
+			this.sql`UPDATE actions SET fingerprint = '' WHERE participant_id = ${participantId} AND type = 'blessing'`;
 			this.changeBlessingState(erased, "erased");
 			return erased.map((b) => `${shardIndex}-${b.seq}`);
 		});
@@ -316,11 +388,13 @@ export class ShardDO extends DurableObject<Env> {
 			display_name: string | null;
 			region: string | null;
 		};
+		// A name under review goes out as no name: the wall shows the anonymous label.
 		const published = this
-			.sql<Row>`SELECT b.*, p.display_name, p.region FROM blessings b JOIN participants p ON p.id = b.participant_id
+			.sql<Row>`SELECT b.*, CASE WHEN n.state IS NULL THEN p.display_name END AS display_name, p.region
+			FROM blessings b JOIN participants p ON p.id = b.participant_id LEFT JOIN name_reviews n ON n.participant_id = b.participant_id
 			WHERE b.seq > ${state.confirmed_published_seq} AND b.state = 'published' ORDER BY b.seq DESC LIMIT ${WALL_SAMPLE_PER_SNAPSHOT}`;
-		const held = this
-			.sql<Row>`SELECT b.*, p.display_name, p.region FROM blessings b JOIN participants p ON p.id = b.participant_id
+		const held = this.sql<Row>`SELECT b.*, CASE WHEN n.state IS NULL THEN p.display_name END AS display_name, p.region
+			FROM blessings b JOIN participants p ON p.id = b.participant_id LEFT JOIN name_reviews n ON n.participant_id = b.participant_id
 			WHERE b.seq > ${state.confirmed_held_seq} AND b.state = 'held' ORDER BY b.seq ASC LIMIT ${HELD_PER_SNAPSHOT}`;
 		const shardIndex = state.shard_index ?? 0;
 		return [...published, ...held].map((row) => ({

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // Copies the browser ES module builds that the participant page uses from node_modules into
-// public/vendor/, since the page has no bundler. Run with `npm run vendor` after updating a package.
+// public/vendor/, since the page has no bundler, and builds the blessing map's data from world-atlas
+// (scripts/blessing-map.mjs). Run with `npm run vendor` after updating a package.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildBlessingMap } from "./blessing-map.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const outDir = join(root, "public", "vendor");
@@ -27,3 +29,11 @@ for (const f of files) {
 	copyFileSync(join(pkgDir, f.license), join(outDir, `${f.to}.LICENSE.txt`));
 	console.log(`vendored ${f.pkg}@${version} -> public/vendor/${f.to}`);
 }
+
+const map = buildBlessingMap();
+writeFileSync(join(outDir, "blessing-map.json"), `${JSON.stringify(map)}\n`);
+copyFileSync(join(root, "node_modules", "world-atlas", "LICENSE"), join(outDir, "blessing-map.json.LICENSE.txt"));
+console.log(
+	`built public/vendor/blessing-map.json: ${map.landPolygons} land polygons, ` +
+		`${Object.keys(map.centroids).length} centroids, unplaced: ${map.unplaced.join(" ")}`,
+);

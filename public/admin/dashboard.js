@@ -2,6 +2,7 @@
  * Renders the live totals: large counters, rate, overseas share, regions, shard health, and the
  * freshness of the figures ("stale" when the socket is down or silent for more than 3 s).
  */
+import { whenVisible } from "../shared/when-visible.js";
 import { $, bi, fmtAge, fmtInt, fmtPercent, fmtRate, fmtTime, fmtWan, h, regionName } from "./dom.js";
 
 /** Figures older than this (nothing heard from the server) are shown as stale. */
@@ -27,6 +28,48 @@ export class Dashboard {
 		/** The ceremony's shard count, when known. */
 		this.shardCount = 0;
 		this.timer = setInterval(() => this.tick(), 500);
+		/** @type {import("../shared/blessing-map.js").BlessingMap | null} */
+		this.map = null;
+		/** @type {import("../shared/blessing-map.js").RegionCount[]} */
+		this.regions = [];
+		this.drawMapWhenVisible();
+	}
+
+	/** The same blessing map as the participant page, loaded when the regions panel comes into view. */
+	drawMapWhenVisible() {
+		const host = document.getElementById("regions-map");
+		if (!host) return;
+		whenVisible(host, async () => {
+			try {
+				const { createBlessingMap, loadMapData } = await import("../shared/blessing-map.js");
+				this.map = createBlessingMap(host, await loadMapData());
+				this.paintMap();
+			} catch {
+				// The ranked list carries the same figures.
+				host.dataset.failed = "true";
+			}
+		});
+	}
+
+	paintMap() {
+		if (!this.map) return;
+		const name = (/** @type {string} */ code) => `${regionName(code)} ${regionName(code, "en")}`;
+		const top = this.regions
+			.filter((r) => r.region !== "XX")
+			.slice(0, 3)
+			.map((r) => `${name(r.region)} ${fmtInt(r.participants)}`)
+			.join("、");
+		const { unplaced } = this.map.update(this.regions, {
+			title: "拜祖者地区分布图 Map of participants by region",
+			description:
+				`世界陆地轮廓图，圆圈面积表示各地区拜祖人数。 Land outline; each circle's area shows a region's participants. ${top}`.trim(),
+			label: (r) => regionName(r.region),
+			tooltip: (r) => `${name(r.region)}: ${fmtInt(r.participants)}`,
+		});
+		const note = $("#regions-map-note");
+		note.textContent = unplaced.length
+			? `地图上未能标出 Not drawn (too small): ${unplaced.map((r) => `${name(r.region)} ${fmtInt(r.participants)}`).join("、")}`
+			: "";
 	}
 
 	/** @param {number} n */
@@ -93,6 +136,8 @@ export class Dashboard {
 
 	/** @param {{region: string, participants: number}[]} regions */
 	renderRegions(regions) {
+		this.regions = regions;
+		this.paintMap();
 		const list = $("#regions");
 		$("#regions-empty").hidden = regions.length > 0;
 		const max = Math.max(1, ...regions.map((r) => r.participants));

@@ -99,7 +99,7 @@ export class LiveConnection {
 		this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
 		let ticket;
 		try {
-			const res = await api("/admin/tickets", { method: "POST" });
+			const res = await api("/admin/tickets", { method: "POST", body: { year: this.opts.year } });
 			ticket = res?.ticket;
 			if (typeof ticket !== "string") throw new Error("no ticket in the answer");
 		} catch (e) {

@@ -43,6 +43,17 @@ export const parseHoldWords = (list: string | undefined): string[] => [
 	),
 ];
 
+/** True when a normalised text contains a hold word (from parseHoldWords), in either script and any case. */
+export function isHeld(normalised: string, holdWords: readonly string[]): boolean {
+	const hans = toSimplified(normalised);
+	return heldIn(hans, toTraditional(hans), holdWords);
+}
+
+const heldIn = (hans: string, hant: string, holdWords: readonly string[]) => {
+	const haystack = `${hans}\n${hant}`.toLowerCase();
+	return holdWords.some((word) => haystack.includes(word));
+};
+
 /**
  * Both scripts of a normalised blessing, and whether the word list holds it for review.
  * Words (from parseHoldWords) match in either script and in any case, so 廣告 is caught by 广告.
@@ -50,7 +61,5 @@ export const parseHoldWords = (list: string | undefined): string[] => [
 export function prepareBlessing(normalised: string, holdWords: readonly string[]): BlessingText {
 	const hans = toSimplified(normalised);
 	const hant = toTraditional(hans);
-	const haystack = `${hans}\n${hant}`.toLowerCase();
-	const held = holdWords.some((word) => haystack.includes(word));
-	return { hans, hant, held };
+	return { hans, hant, held: heldIn(hans, hant, holdWords) };
 }

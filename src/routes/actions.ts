@@ -2,16 +2,10 @@ import { createRoute } from "@hono/zod-openapi";
 import type { ActionOutcome, ActionRequest } from "../../durable/shard-protocol";
 import { toBase64Url } from "../auth/base64url";
 import { forgetCeremony } from "../ceremonies";
-import {
-	BLESSING_MAX_LENGTH,
-	type BlessingText,
-	normaliseText,
-	parseHoldWords,
-	prepareBlessing,
-	textLength,
-} from "../domain/blessing-text";
-import { acceptsActions } from "../domain/ceremony";
+import { BLESSING_MAX_LENGTH, normaliseText, prepareBlessing, textLength } from "../domain/blessing-text";
+import { statusOf } from "../domain/ceremony";
 import { actionId } from "../domain/shard-routing";
+import { holdWordsOf } from "../hold-words";
 import { requestCountry } from "../http/country";
 import { unavailable } from "../http/errors";
 import { requireParticipant } from "../http/guards";
@@ -20,21 +14,14 @@ import { Problem } from "../http/problem";
 import { limitActions } from "../http/rate-limits";
 import { validationProblem } from "../http/validation";
 import { ActionAccepted, ActionInput, IdempotencyKeyHeader } from "../schemas/action";
+import type { CeremonyConfig } from "../schemas/ceremony";
 import { problemContent, YearParam } from "../schemas/common";
 import { batchSettings, performBatched } from "../shard-batcher";
 import { certificateUrl, participantShard } from "./participant-shard";
 
 export const actions = subApp();
 
-let holdWords: { list: string | undefined; words: string[] } | null = null;
-function holdWordsOf(env: Env): string[] {
-	if (holdWords?.list !== env.BLESSING_HOLD_WORDS) {
-		holdWords = { list: env.BLESSING_HOLD_WORDS, words: parseHoldWords(env.BLESSING_HOLD_WORDS) };
-	}
-	return holdWords.words;
-}
-
-function blessingOf(message: string | undefined, env: Env): BlessingText | null {
+function normalisedMessage(message: string | undefined): string | null {
 	if (message === undefined) return null;
 	const text = normaliseText(message);
 	if (text === "" || textLength(text) > BLESSING_MAX_LENGTH) {
@@ -43,17 +30,26 @@ function blessingOf(message: string | undefined, env: Env): BlessingText | null 
 			"body",
 		);
 	}
-	return prepareBlessing(text, holdWordsOf(env));
+	return text;
 }
 
-/** Identifies the body, so a key reused with another body is told apart from a retry. */
-async function fingerprintOf(type: string, blessing: BlessingText | null): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${type}\n${blessing?.hans ?? ""}`));
+/**
+ * Identifies the body as sent (normalised, in the script it was written in), so a key reused
+ * with another body, even the same words in the other script, is told apart from a retry.
+ */
+async function fingerprintOf(type: string, message: string | null): Promise<string> {
+	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${type}\n${message ?? ""}`));
 	return toBase64Url(digest.slice(0, 16));
 }
 
 /** The shard's outcome as the answer: 201 for a counted action; every refusal is a Problem for onError. */
-function respond(year: number, participantId: string, shardIndex: number, outcome: ActionOutcome): Response {
+const outsideWindow = (config: CeremonyConfig) =>
+	new Problem(403, "outside-window", "Not open", "The ceremony is not open for online participation now.", {
+		window: { opensAt: new Date(config.opensAt).toISOString(), closesAt: new Date(config.closesAt).toISOString() },
+	});
+
+function respond(config: CeremonyConfig, participantId: string, shardIndex: number, outcome: ActionOutcome): Response {
+	const year = config.year;
 	const certificate = (number: number) => ({ number, url: certificateUrl(year, participantId) });
 	switch (outcome.kind) {
 		case "accepted": {
@@ -82,8 +78,17 @@ function respond(year: number, participantId: string, shardIndex: number, outcom
 				"Idempotency-Key already used for another request",
 				"Use a new Idempotency-Key for a new action.",
 			);
+		case "erased":
+			throw new Problem(
+				410,
+				"erased",
+				"Erased",
+				"The participant erased this action's blessing; nothing about it can be confirmed.",
+			);
 		case "sealed":
 			throw new Problem(403, "ceremony-closed", "The ceremony is closed");
+		case "outside-window":
+			throw outsideWindow(config);
 		case "wrong-shard":
 			forgetCeremony(year);
 			throw unavailable(outcome.detail);
@@ -112,6 +117,7 @@ actions.openapi(
 			403: problemContent("Outside the ceremony's window"),
 			404: problemContent("No such ceremony"),
 			409: problemContent("Over the per-participant limit; carries the certificate"),
+			410: problemContent("A replay of a blessing the participant has erased"),
 			413: problemContent("Body too large"),
 			415: problemContent("Not JSON"),
 			422: problemContent("Idempotency-Key reused with another body"),
@@ -124,21 +130,21 @@ actions.openapi(
 		const { "idempotency-key": idempotencyKey } = c.req.valid("header");
 		const input = c.req.valid("json");
 		const participantId = c.get("participantId");
-		const blessing = blessingOf(input.message, c.env);
+		const message = normalisedMessage(input.message);
+		const blessing = message === null ? null : prepareBlessing(message, holdWordsOf(c.env));
 		const { config, identity, stub } = await participantShard(c.env, year, participantId);
-		if (!acceptsActions(config, Date.now())) {
-			throw new Problem(403, "outside-window", "Not open", "The ceremony is not open for online participation now.", {
-				window: { opensAt: new Date(config.opensAt).toISOString(), closesAt: new Date(config.closesAt).toISOString() },
-			});
-		}
+		const status = statusOf(config, Date.now());
+		// Before the window nothing can be a replay; after it, the shard still answers replays.
+		if (status === "scheduled") throw outsideWindow(config);
 		const request: ActionRequest = {
 			participantId,
 			idempotencyKey,
 			type: input.type,
-			fingerprint: await fingerprintOf(input.type, blessing),
+			fingerprint: await fingerprintOf(input.type, message),
 			blessing,
 			limit: config.limits[input.type],
 			country: requestCountry(c),
+			replayOnly: status !== "open",
 		};
 		const outcome = await performBatched(
 			identity,
@@ -147,6 +153,6 @@ actions.openapi(
 			batchSettings(c.env),
 			(promise) => c.executionCtx.waitUntil(promise),
 		);
-		return respond(year, participantId, identity.shardIndex, outcome);
+		return respond(config, participantId, identity.shardIndex, outcome);
 	},
 );

@@ -1,11 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { issueTicket, verifyTicket } from "../auth/live-ticket";
 import { ceremonyStub, loadCeremony } from "../ceremonies";
+import { nextCeremonyYear } from "../domain/calendar";
 import { committeeMemberOf, requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
 import { problemContent, YearParam } from "../schemas/common";
-import { LiveTotals } from "../schemas/live";
+import { LiveTicketInput, LiveTotals } from "../schemas/live";
 
 export const adminLive = subApp();
 
@@ -16,7 +17,10 @@ adminLive.openapi(
 		tags: ["committee"],
 		security: [{ committeeToken: [] }],
 		middleware: [requireCommittee],
-		summary: "A single-use ticket, valid 30 s, for a browser's live socket",
+		summary: "A single-use ticket, valid 30 s, for a browser's live socket on one ceremony",
+		request: {
+			body: { content: { "application/json": { schema: LiveTicketInput } }, required: false },
+		},
 		responses: {
 			201: {
 				description: "The ticket",
@@ -24,11 +28,13 @@ adminLive.openapi(
 					"application/json": { schema: z.object({ ticket: z.string(), expiresAt: z.string() }).openapi("LiveTicket") },
 				},
 			},
+			400: problemContent("Invalid year"),
 			401: problemContent("No committee token"),
 		},
 	}),
 	async (c) => {
-		const { ticket, expiresAt } = await issueTicket(c.get("member").name, c.env.PARTICIPANT_TOKEN_SECRET);
+		const year = c.req.valid("json")?.year ?? nextCeremonyYear(Date.now());
+		const { ticket, expiresAt } = await issueTicket(c.get("member").name, year, c.env.PARTICIPANT_TOKEN_SECRET);
 		return c.json({ ticket, expiresAt: new Date(expiresAt).toISOString() }, 201, { "cache-control": "no-store" });
 	},
 );
@@ -62,9 +68,14 @@ adminLive.openapi(
 		const { year } = c.req.valid("param");
 		const { ticket } = c.req.valid("query");
 		const fromHeader = committeeMemberOf(c.req.header("authorization"), c.env.COMMITTEE_TOKENS);
-		const fromTicket = !fromHeader && ticket ? await verifyTicket(ticket, c.env.PARTICIPANT_TOKEN_SECRET) : null;
+		const verified = !fromHeader && ticket ? await verifyTicket(ticket, c.env.PARTICIPANT_TOKEN_SECRET) : null;
+		const fromTicket = verified?.year === year ? verified : null;
 		if (!fromHeader && !fromTicket) {
-			throw unauthorized(ticket ? "The ticket is not valid or has expired." : "Send a committee token or a ticket.");
+			throw unauthorized(
+				ticket
+					? "The ticket is not valid, has expired, or is for another ceremony."
+					: "Send a committee token or a ticket.",
+			);
 		}
 		if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
 			throw new Problem(

@@ -5,6 +5,7 @@ import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
 import { Blessing, BlessingPageQuery } from "../schemas/blessing";
 import { problemContent, YearParam } from "../schemas/common";
+import { ParticipantIdParam } from "../schemas/participant";
 import { BlessingIdParam } from "./blessings";
 
 export const adminModeration = subApp();
@@ -75,6 +76,76 @@ for (const action of ["hide", "restore"] as const) {
 			await loadCeremony(c.env, year);
 			const outcome = await ceremonyStub(c.env, year).moderate(year, id, action, c.get("member").name);
 			if (outcome.kind === "not-found") throw new Problem(404, "blessing-not-found", "No such blessing");
+			return c.json(outcome.entry, 200);
+		},
+	);
+}
+
+const NameUnderReview = z
+	.object({
+		participantId: z.string(),
+		displayName: z.string(),
+		state: z.enum(["held", "hidden", "published"]),
+		createdAt: z.string(),
+		moderatedBy: z.string().nullable(),
+		moderatedAt: z.string().nullable(),
+	})
+	.openapi("NameUnderReview");
+
+adminModeration.openapi(
+	createRoute({
+		...committee,
+		method: "get",
+		path: "/api/v1/admin/ceremonies/{year}/names",
+		summary: "Display names under review: held by the word list, or hidden; newest first",
+		request: {
+			params: YearParam,
+			query: BlessingPageQuery.extend({ state: z.enum(["held", "hidden"]).default("held") }),
+		},
+		responses: {
+			200: {
+				description: "A page of the names under review",
+				content: {
+					"application/json": {
+						schema: z.object({ items: z.array(NameUnderReview), nextCursor: z.string().nullable() }),
+					},
+				},
+			},
+			401: problemContent("No committee token"),
+			404: problemContent("No such ceremony"),
+		},
+	}),
+	async (c) => {
+		const { year } = c.req.valid("param");
+		const { state, limit, cursor } = c.req.valid("query");
+		await loadCeremony(c.env, year);
+		const page = await ceremonyStub(c.env, year).nameQueue(state, limit, cursor);
+		return c.json(page, 200, { "cache-control": "no-store" });
+	},
+);
+
+for (const action of ["hide", "restore"] as const) {
+	adminModeration.openapi(
+		createRoute({
+			...committee,
+			method: "post",
+			path: `/api/v1/admin/ceremonies/{year}/names/{participantId}/${action}`,
+			summary:
+				action === "hide"
+					? "Keep a display name hidden (recorded with the member's name)"
+					: "Publish a held or hidden display name (recorded with the member's name)",
+			request: { params: YearParam.merge(ParticipantIdParam) },
+			responses: {
+				200: { description: "The name as it is now", content: { "application/json": { schema: NameUnderReview } } },
+				401: problemContent("No committee token"),
+				404: problemContent("No such name under review"),
+			},
+		}),
+		async (c) => {
+			const { year, participantId } = c.req.valid("param");
+			await loadCeremony(c.env, year);
+			const outcome = await ceremonyStub(c.env, year).moderateName(year, participantId, action, c.get("member").name);
+			if (outcome.kind === "not-found") throw new Problem(404, "name-not-found", "No such name under review");
 			return c.json(outcome.entry, 200);
 		},
 	);

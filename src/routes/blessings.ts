@@ -1,11 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { sign } from "../auth/hmac";
 import { ceremonyStub, loadCeremony } from "../ceremonies";
 import { parseActionId } from "../domain/shard-routing";
+import { addressPrefix } from "../http/address";
 import { cachedData, publicResponse } from "../http/edge-cache";
 import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
-import { limitReports } from "../http/rate-limits";
+import { clientAddress, limitReports } from "../http/rate-limits";
 import { BlessingPage, BlessingPageQuery, ReportInput, ReportResult } from "../schemas/blessing";
 import { problemContent, YearParam } from "../schemas/common";
 
@@ -48,7 +50,7 @@ blessings.openapi(
 		method: "post",
 		path: "/api/v1/ceremonies/{year}/blessings/{id}/reports",
 		tags: ["blessings"],
-		summary: "Report a blessing for review (counted once per participant)",
+		summary: "Report a blessing on the wall for review (counted once per participant and once per address /64 a day)",
 		security: [{ participantToken: [] }],
 		middleware: [requireParticipant, limitReports],
 		request: {
@@ -58,11 +60,11 @@ blessings.openapi(
 		responses: {
 			201: { description: "Reported", content: { "application/json": { schema: ReportResult } } },
 			200: {
-				description: "Already reported by this participant",
+				description: "Already reported by this participant, or from this address /64 today",
 				content: { "application/json": { schema: ReportResult } },
 			},
 			401: problemContent("No valid participant token"),
-			404: problemContent("No such blessing"),
+			404: problemContent("No such blessing on the wall (held, hidden and erased ones are not)"),
 		},
 	}),
 	async (c) => {
@@ -71,7 +73,9 @@ blessings.openapi(
 		const parsed = ReportInput.safeParse(body);
 		const reason = parsed.success ? (parsed.data.reason ?? null) : null;
 		await loadCeremony(c.env, year);
-		const outcome = await ceremonyStub(c.env, year).report(id, c.get("participantId"), reason);
+		// The address's /64 (IPv4: the address) counts once per blessing too, keyed by an HMAC, never stored as is.
+		const addressKey = await sign(c.env.PARTICIPANT_TOKEN_SECRET, `report-address:${addressPrefix(clientAddress(c))}`);
+		const outcome = await ceremonyStub(c.env, year).report(id, c.get("participantId"), addressKey, reason);
 		if (outcome === "not-found") throw new Problem(404, "blessing-not-found", "No such blessing on the wall");
 		return c.json({ reported: true as const }, outcome === "reported" ? 201 : 200);
 	},

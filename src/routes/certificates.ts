@@ -37,7 +37,7 @@ certificates.openapi(
 			ceremonyName: ceremonyName(year)[lang],
 			date: config.date,
 			number: profile.certificate,
-			displayName: profile.displayName,
+			displayName: profile.nameState === "published" ? profile.displayName : null,
 			locale: lang,
 		});
 		return c.body(svg, 200, {

@@ -3,8 +3,9 @@ import type { ParticipantProfile } from "../../durable/shard-protocol";
 import { issueParticipantToken, newParticipantId } from "../auth/participant-token";
 import { requireTurnstile } from "../auth/turnstile";
 import { ceremonyStub } from "../ceremonies";
-import { DISPLAY_NAME_MAX_LENGTH, normaliseText, textLength } from "../domain/blessing-text";
+import { DISPLAY_NAME_MAX_LENGTH, isHeld, normaliseText, textLength } from "../domain/blessing-text";
 import { isRegionCode } from "../domain/regions";
+import { holdWordsOf } from "../hold-words";
 import { requestCountry } from "../http/country";
 import { unavailable } from "../http/errors";
 import { requireParticipant } from "../http/guards";
@@ -21,6 +22,7 @@ export const participants = subApp();
 const presentProfile = (year: number, profile: ParticipantProfile, suggestedRegion: string | null): Profile => ({
 	participantId: profile.participantId,
 	displayName: profile.displayName,
+	displayNameState: profile.nameState,
 	region: profile.region,
 	regionFixed: profile.regionFixed,
 	suggestedRegion,
@@ -117,9 +119,16 @@ participants.openapi(
 		if (input.region !== undefined && !isRegionCode(input.region)) {
 			throw validationProblem([{ path: ["region"], message: "is not an ISO 3166-1 alpha-2 code" }], "body");
 		}
+		const nameHeld = typeof displayName === "string" && isHeld(displayName, holdWordsOf(c.env));
 		const { identity, stub } = await participantShard(c.env, year, participantId);
-		const outcome = await stub.updateProfile(identity, participantId, { displayName, region: input.region });
+		const outcome = await stub.updateProfile(identity, participantId, { displayName, region: input.region, nameHeld });
 		if (outcome.kind === "wrong-shard") throw unavailable(outcome.detail);
+		// Only a name that enters or leaves review reaches the CeremonyDO: most updates never do.
+		if (outcome.kind === "updated" && nameHeld && typeof displayName === "string") {
+			await ceremonyStub(c.env, year).holdName(participantId, identity.shardIndex, displayName);
+		} else if (outcome.kind === "updated" && outcome.reviewEnded) {
+			await ceremonyStub(c.env, year).releaseName(participantId);
+		}
 		if (outcome.kind === "region-fixed") {
 			throw new Problem(
 				409,

@@ -44,3 +44,9 @@ export const LivePongMessage = z.object({
 });
 
 export type LivePong = z.infer<typeof LivePongMessage>;
+
+/** The ceremony a live-socket ticket is for; the current one when left out. */
+export const LiveTicketInput = z
+	.object({ year: z.number().int().min(2000).max(2100).optional() })
+	.strict()
+	.openapi("LiveTicketInput");

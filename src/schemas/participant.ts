@@ -30,6 +30,10 @@ export const Profile = z
 	.object({
 		participantId: z.string(),
 		displayName: z.string().nullable(),
+		displayNameState: z.enum(["published", "held", "hidden"]).openapi({
+			description:
+				"A held (word list) or hidden (committee) name is shown to others as the anonymous label until published",
+		}),
 		region: z.string().nullable(),
 		regionFixed: z.boolean(),
 		suggestedRegion: z.string().nullable().openapi({ description: "The request's country" }),

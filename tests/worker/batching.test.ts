@@ -138,6 +138,7 @@ describe("the batcher on its own", () => {
 		blessing: null,
 		limit: 1,
 		country: "CN",
+		replayOnly: false,
 	});
 	const accept = (requests: ActionRequest[]): ActionOutcome[] =>
 		requests.map((r) => ({ kind: "accepted", seq: Number(r.participantId.slice(1)), type: r.type, certificate: 1 }));

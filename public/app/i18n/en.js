@@ -123,6 +123,11 @@ export default {
 	"map.fewer": "Show fewer",
 	"map.empty": "No data yet.",
 	"map.unknown": "Not stated",
+	"map.title": "Map of where participants come from",
+	"map.desc":
+		"An outline of the world's land. Each circle stands for a country or region; its area shows the number of participants. Most participants: {top}. The full list follows the map.",
+	"map.unplaced": "Too small to draw on the map: {list}",
+	"map.sep": ", ",
 
 	"footer.note": "This page loads nothing from other sites and collects no analytics.",
 	"footer.api": "Open data API",

@@ -122,6 +122,11 @@ export default {
 	"map.fewer": "收起",
 	"map.empty": "尚无数据。",
 	"map.unknown": "未注明",
+	"map.title": "拜祖者来自何方的地图",
+	"map.desc":
+		"世界陆地轮廓图。每个圆圈代表一个国家或地区，圆圈面积表示拜祖人数。人数最多的是：{top}。完整名单见地图下方列表。",
+	"map.unplaced": "地图上未能标出（地区过小）：{list}",
+	"map.sep": "、",
 
 	"footer.note": "本页不加载任何第三方资源，也不收集分析数据。",
 	"footer.api": "开放数据接口",

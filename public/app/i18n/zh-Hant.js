@@ -122,6 +122,11 @@ export default {
 	"map.fewer": "收起",
 	"map.empty": "尚無資料。",
 	"map.unknown": "未註明",
+	"map.title": "拜祖者來自何方的地圖",
+	"map.desc":
+		"世界陸地輪廓圖。每個圓圈代表一個國家或地區，圓圈面積表示拜祖人數。人數最多的是：{top}。完整名單見地圖下方列表。",
+	"map.unplaced": "地圖上未能標出（地區過小）：{list}",
+	"map.sep": "、",
 
 	"footer.note": "本頁不載入任何第三方資源，也不收集分析資料。",
 	"footer.api": "開放資料介面",
