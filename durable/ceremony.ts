@@ -603,11 +603,11 @@ export class CeremonyDO extends DurableObject<Env> {
 	private changedAt: number | null = null;
 	private rateSamples: Array<{ at: number; total: number }> = [];
 
-	/** Only the live socket arrives by fetch; the Worker has authenticated the committee member. */
+	/**
+	 * Only the live URL arrives by fetch; the Worker has authenticated the committee member. Without
+	 * an upgrade it answers the socket's first message once, for programs that poll.
+	 */
 	override async fetch(request: Request): Promise<Response> {
-		if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
-			return problemResponse(new Problem(426, "upgrade-required", "WebSocket expected").body);
-		}
 		const member = request.headers.get("x-committee-member") ?? "unknown";
 		const nonce = request.headers.get("x-ticket-nonce");
 		if (nonce) {
@@ -621,6 +621,9 @@ export class CeremonyDO extends DurableObject<Env> {
 					new Problem(401, "unauthorized", "Authentication required", "This ticket has been used.").body,
 				);
 			}
+		}
+		if (request.headers.get("upgrade")?.toLowerCase() !== "websocket") {
+			return Response.json(await this.liveMessage(), { headers: { "cache-control": "no-store" } });
 		}
 		const [client, server] = Object.values(new WebSocketPair()) as [WebSocket, WebSocket];
 		this.ctx.acceptWebSocket(server);

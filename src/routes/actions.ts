@@ -14,6 +14,7 @@ import { Problem } from "../http/problem";
 import { limitActions } from "../http/rate-limits";
 import { validationProblem } from "../http/validation";
 import { ActionAccepted, ActionInput, IdempotencyKeyHeader } from "../schemas/action";
+import { bodyAnswers, busy } from "../schemas/answers";
 import type { CeremonyConfig } from "../schemas/ceremony";
 import { problemContent, YearParam } from "../schemas/common";
 import { batchSettings, performBatched } from "../shard-batcher";
@@ -99,6 +100,7 @@ actions.openapi(
 	createRoute({
 		method: "post",
 		path: "/api/v1/ceremonies/{year}/actions",
+		operationId: "performAction",
 		tags: ["participants"],
 		summary: "Offer a flower basket, burn incense, bow or send a blessing",
 		description:
@@ -112,16 +114,16 @@ actions.openapi(
 		},
 		responses: {
 			201: { description: "Counted", content: { "application/json": { schema: ActionAccepted } } },
-			400: problemContent("Invalid body or missing Idempotency-Key"),
-			401: problemContent("No valid participant token"),
-			403: problemContent("Outside the ceremony's window"),
-			404: problemContent("No such ceremony"),
-			409: problemContent("Over the per-participant limit; carries the certificate"),
+			400: problemContent("`validation` or `malformed-request`: an invalid body, or no valid Idempotency-Key"),
+			401: problemContent("`unauthorized`: no valid participant token"),
+			403: problemContent("`outside-window` or `ceremony-closed`: the ceremony is not open for online participation"),
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
+			409: problemContent("`action-limit`: over the per-participant limit; carries the certificate"),
 			410: problemContent("A replay of a blessing the participant has erased"),
-			413: problemContent("Body too large"),
-			415: problemContent("Not JSON"),
-			422: problemContent("Idempotency-Key reused with another body"),
-			503: problemContent("Busy: retry with the same Idempotency-Key"),
+			...bodyAnswers,
+			422: problemContent("`idempotency-key-reused`: the Idempotency-Key was used with another body"),
+			429: problemContent("`rate-limited`: a burst of actions from this participant; retry after `Retry-After`"),
+			503: busy,
 		},
 	}),
 	// @ts-expect-error responses are built by respond(), which the route's schemas describe

@@ -5,7 +5,8 @@ import { nextCeremonyYear } from "../domain/calendar";
 import { committeeMemberOf, requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
-import { problemContent, YearParam } from "../schemas/common";
+import { bodyAnswers, busy } from "../schemas/answers";
+import { problemContent, Timestamp, YearParam } from "../schemas/common";
 import { LiveTicketInput, LiveTotals } from "../schemas/live";
 
 export const adminLive = subApp();
@@ -17,7 +18,9 @@ adminLive.openapi(
 		tags: ["committee"],
 		security: [{ committeeToken: [] }],
 		middleware: [requireCommittee],
+		operationId: "issueLiveTicket",
 		summary: "A single-use ticket, valid 30 s, for a browser's live socket on one ceremony",
+		description: "A browser opens the live socket with `?ticket=`, so that the committee token never appears in a URL.",
 		request: {
 			body: { content: { "application/json": { schema: LiveTicketInput } }, required: false },
 		},
@@ -25,11 +28,12 @@ adminLive.openapi(
 			201: {
 				description: "The ticket",
 				content: {
-					"application/json": { schema: z.object({ ticket: z.string(), expiresAt: z.string() }).openapi("LiveTicket") },
+					"application/json": { schema: z.object({ ticket: z.string(), expiresAt: Timestamp }).openapi("LiveTicket") },
 				},
 			},
-			400: problemContent("Invalid year"),
-			401: problemContent("No committee token"),
+			400: problemContent("`validation` or `malformed-request`: an invalid year"),
+			401: problemContent("`unauthorized`: no committee token"),
+			...bodyAnswers,
 		},
 	}),
 	async (c) => {
@@ -47,9 +51,10 @@ adminLive.openapi(
 		path: "/api/v1/admin/ceremonies/{year}/live",
 		tags: ["committee"],
 		security: [{ committeeToken: [] }],
+		operationId: "openLiveTotals",
 		summary: "WebSocket of live totals (Authorization header from programs, ?ticket= from browsers)",
 		description:
-			'Sends a LiveTotals message at once, then at most once a second when the figures changed. Send {"type":"ping"} for a pong with the time of the last change.',
+			'Opened as a WebSocket (`Upgrade: websocket`), it sends a LiveTotals message at once, then at most once a second when the figures changed; send {"type":"ping"} for a pong with the time of the last change. Without the upgrade, it answers that first LiveTotals message once, as JSON, for programs that poll.',
 		request: {
 			params: YearParam,
 			query: z.object({ ticket: z.string().max(400).optional() }),
@@ -59,11 +64,17 @@ adminLive.openapi(
 				description: "Switching to the WebSocket; messages are LiveTotals",
 				content: { "application/json": { schema: LiveTotals } },
 			},
-			401: problemContent("Neither a committee token nor a valid, unused ticket"),
-			426: problemContent("Not a WebSocket upgrade"),
+			200: {
+				description: "Without `Upgrade: websocket`: the live totals now",
+				content: { "application/json": { schema: LiveTotals } },
+			},
+			400: problemContent("`validation`: an invalid year or ticket"),
+			401: problemContent("`unauthorized`: neither a committee token nor a valid, unused ticket"),
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
+			503: busy,
 		},
 	}),
-	// @ts-expect-error the 101 answer comes from the CeremonyDO
+	// @ts-expect-error the 101 and 200 answers come from the CeremonyDO
 	async (c) => {
 		const { year } = c.req.valid("param");
 		const { ticket } = c.req.valid("query");
@@ -75,16 +86,6 @@ adminLive.openapi(
 				ticket
 					? "The ticket is not valid, has expired, or is for another ceremony."
 					: "Send a committee token or a ticket.",
-			);
-		}
-		if (c.req.header("upgrade")?.toLowerCase() !== "websocket") {
-			throw new Problem(
-				426,
-				"upgrade-required",
-				"WebSocket expected",
-				"Open this URL as a WebSocket.",
-				{},
-				{ upgrade: "websocket" },
 			);
 		}
 		await loadCeremony(c.env, year);

@@ -3,8 +3,9 @@ import { ceremonyStub, loadCeremony } from "../ceremonies";
 import { requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
+import { bodyAnswers, busy } from "../schemas/answers";
 import { Blessing, BlessingPageQuery } from "../schemas/blessing";
-import { problemContent, YearParam } from "../schemas/common";
+import { problemContent, Timestamp, YearParam } from "../schemas/common";
 import { ParticipantIdParam } from "../schemas/participant";
 import { BlessingIdParam } from "./blessings";
 
@@ -16,7 +17,7 @@ const ModeratedBlessing = Blessing.extend({
 	state: z.enum(["published", "held", "hidden"]),
 	reports: z.number().int(),
 	moderatedBy: z.string().nullable(),
-	moderatedAt: z.string().nullable(),
+	moderatedAt: Timestamp.nullable(),
 }).openapi("ModeratedBlessing");
 
 adminModeration.openapi(
@@ -24,7 +25,9 @@ adminModeration.openapi(
 		...committee,
 		method: "get",
 		path: "/api/v1/admin/ceremonies/{year}/blessings",
+		operationId: "listModerationQueue",
 		summary: "The moderation queue: held, reported (still published) or hidden blessings, newest first",
+		description: "Pages like the wall: pass `nextCursor` as `cursor` for the next, older page.",
 		request: {
 			params: YearParam,
 			query: BlessingPageQuery.extend({ state: z.enum(["held", "reported", "hidden"]).default("held") }),
@@ -38,8 +41,10 @@ adminModeration.openapi(
 					},
 				},
 			},
-			401: problemContent("No committee token"),
-			404: problemContent("No such ceremony"),
+			400: problemContent("`validation`: an invalid year, state, cursor or limit"),
+			401: problemContent("`unauthorized`: no committee token"),
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
+			503: busy,
 		},
 	}),
 	async (c) => {
@@ -57,6 +62,9 @@ for (const action of ["hide", "restore"] as const) {
 			...committee,
 			method: "post",
 			path: `/api/v1/admin/ceremonies/{year}/blessings/{id}/${action}`,
+			operationId: action === "hide" ? "hideBlessing" : "restoreBlessing",
+			description:
+				"Written to the blessing's shard log first (so the published count and the audit follow), then to the wall, with the member's name and the time.",
 			summary:
 				action === "hide"
 					? "Hide a blessing from the wall (recorded with the member's name)"
@@ -67,8 +75,11 @@ for (const action of ["hide", "restore"] as const) {
 					description: "The blessing as it is now",
 					content: { "application/json": { schema: ModeratedBlessing } },
 				},
-				401: problemContent("No committee token"),
-				404: problemContent("No such blessing"),
+				400: problemContent("`validation`: an invalid year or blessing id"),
+				401: problemContent("`unauthorized`: no committee token"),
+				404: problemContent("`blessing-not-found` or `ceremony-not-found`"),
+				...bodyAnswers,
+				503: busy,
 			},
 		}),
 		async (c) => {
@@ -86,9 +97,9 @@ const NameUnderReview = z
 		participantId: z.string(),
 		displayName: z.string(),
 		state: z.enum(["held", "hidden", "published"]),
-		createdAt: z.string(),
+		createdAt: Timestamp,
 		moderatedBy: z.string().nullable(),
-		moderatedAt: z.string().nullable(),
+		moderatedAt: Timestamp.nullable(),
 	})
 	.openapi("NameUnderReview");
 
@@ -97,7 +108,9 @@ adminModeration.openapi(
 		...committee,
 		method: "get",
 		path: "/api/v1/admin/ceremonies/{year}/names",
+		operationId: "listNamesUnderReview",
 		summary: "Display names under review: held by the word list, or hidden; newest first",
+		description: "Pages like the wall: pass `nextCursor` as `cursor` for the next, older page.",
 		request: {
 			params: YearParam,
 			query: BlessingPageQuery.extend({ state: z.enum(["held", "hidden"]).default("held") }),
@@ -111,8 +124,10 @@ adminModeration.openapi(
 					},
 				},
 			},
-			401: problemContent("No committee token"),
-			404: problemContent("No such ceremony"),
+			400: problemContent("`validation`: an invalid year, state, cursor or limit"),
+			401: problemContent("`unauthorized`: no committee token"),
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
+			503: busy,
 		},
 	}),
 	async (c) => {
@@ -130,6 +145,9 @@ for (const action of ["hide", "restore"] as const) {
 			...committee,
 			method: "post",
 			path: `/api/v1/admin/ceremonies/{year}/names/{participantId}/${action}`,
+			operationId: action === "hide" ? "hideName" : "publishName",
+			description:
+				"The participant's display name is shown with their blessings and on their certificate only once published; recorded with the member's name and the time.",
 			summary:
 				action === "hide"
 					? "Keep a display name hidden (recorded with the member's name)"
@@ -137,8 +155,11 @@ for (const action of ["hide", "restore"] as const) {
 			request: { params: YearParam.merge(ParticipantIdParam) },
 			responses: {
 				200: { description: "The name as it is now", content: { "application/json": { schema: NameUnderReview } } },
-				401: problemContent("No committee token"),
-				404: problemContent("No such name under review"),
+				400: problemContent("`validation`: an invalid year or participant id"),
+				401: problemContent("`unauthorized`: no committee token"),
+				404: problemContent("`name-not-found` (no such name under review) or `ceremony-not-found`"),
+				...bodyAnswers,
+				503: busy,
 			},
 		}),
 		async (c) => {

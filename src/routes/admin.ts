@@ -4,6 +4,7 @@ import { presentCeremony } from "../domain/ceremony";
 import { requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
+import { bodyAnswers, busy, invalidYear } from "../schemas/answers";
 import { Ceremony, CeremonyInput } from "../schemas/ceremony";
 import { ActionCounts, problemContent, YearParam } from "../schemas/common";
 import { Stats } from "../schemas/stats";
@@ -17,10 +18,13 @@ admin.openapi(
 		...committee,
 		method: "get",
 		path: "/api/v1/admin/whoami",
+		operationId: "whoami",
 		summary: "The committee member a token belongs to",
+		description:
+			"The member's name from COMMITTEE_TOKENS, to check a token; every committee step is recorded under it.",
 		responses: {
 			200: { description: "The member", content: { "application/json": { schema: z.object({ name: z.string() }) } } },
-			401: problemContent("No committee token"),
+			401: problemContent("`unauthorized`: no committee token"),
 		},
 	}),
 	(c) => c.json({ name: c.get("member").name }, 200, { "cache-control": "no-store" }),
@@ -31,7 +35,9 @@ admin.openapi(
 		...committee,
 		method: "put",
 		path: "/api/v1/admin/ceremonies/{year}",
+		operationId: "configureCeremony",
 		summary: "Create or change a ceremony (its shard count only before it opens)",
+		description: "Anything left out keeps its value (or the default, for a new ceremony).",
 		request: {
 			params: YearParam,
 			body: { content: { "application/json": { schema: CeremonyInput } }, required: true },
@@ -39,9 +45,11 @@ admin.openapi(
 		responses: {
 			200: { description: "Changed", content: { "application/json": { schema: Ceremony } } },
 			201: { description: "Created", content: { "application/json": { schema: Ceremony } } },
-			400: problemContent("Invalid configuration"),
-			401: problemContent("No committee token"),
-			409: problemContent("The shard count is fixed once the ceremony has opened, or the ceremony is closed"),
+			400: problemContent("`validation` or `malformed-request`: an invalid year or configuration"),
+			401: problemContent("`unauthorized`: no committee token"),
+			409: problemContent("`shard-count-fixed` (the ceremony has opened) or `ceremony-closed`"),
+			...bodyAnswers,
+			503: busy,
 		},
 	}),
 	async (c) => {
@@ -72,12 +80,17 @@ admin.openapi(
 		...committee,
 		method: "post",
 		path: "/api/v1/admin/ceremonies/{year}/close",
+		operationId: "closeCeremony",
 		summary: "Close the ceremony: seal every shard, take final snapshots, freeze the totals",
+		description: "After this no action is counted and the totals are final; closing again gives the same totals.",
 		request: { params: YearParam },
 		responses: {
 			200: { description: "Closed; the final totals", content: { "application/json": { schema: Stats } } },
-			401: problemContent("No committee token"),
-			404: problemContent("No such ceremony"),
+			400: invalidYear,
+			401: problemContent("`unauthorized`: no committee token"),
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
+			...bodyAnswers,
+			503: busy,
 		},
 	}),
 	async (c) => {
@@ -118,12 +131,17 @@ admin.openapi(
 		...committee,
 		method: "get",
 		path: "/api/v1/admin/ceremonies/{year}/audit",
+		operationId: "auditCeremony",
 		summary: "Recount every shard's action log against its counters and the totals",
+		description:
+			"Reads every shard's durable action log and compares the recount with its counters, region and minute tallies, and the totals readers see.",
 		request: { params: YearParam },
 		responses: {
 			200: { description: "The audit", content: { "application/json": { schema: Audit } } },
-			401: problemContent("No committee token"),
-			404: problemContent("No such ceremony"),
+			400: invalidYear,
+			401: problemContent("`unauthorized`: no committee token"),
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
+			503: busy,
 		},
 	}),
 	async (c) => {

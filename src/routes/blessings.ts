@@ -8,6 +8,7 @@ import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
 import { clientAddress, limitReports } from "../http/rate-limits";
+import { bodyAnswers, busy, publicOrMediaKey, publicReadAnswers } from "../schemas/answers";
 import { BlessingPage, BlessingPageQuery, ReportInput, ReportResult } from "../schemas/blessing";
 import { problemContent, YearParam } from "../schemas/common";
 
@@ -17,14 +18,19 @@ blessings.openapi(
 	createRoute({
 		method: "get",
 		path: "/api/v1/ceremonies/{year}/blessings",
+		operationId: "listBlessings",
 		tags: ["blessings"],
+		security: publicOrMediaKey,
 		summary: "The published blessing wall, newest first, each in Simplified and Traditional script",
+		description:
+			"A page of the wall (the newest 10,000 published blessings). Pass a page's `nextCursor` as `cursor` for the next, older page; `nextCursor` is null on the last page. Cached for 1 s at the edge.",
 		request: { params: YearParam, query: BlessingPageQuery },
 		responses: {
 			200: { description: "A page of blessings", content: { "application/json": { schema: BlessingPage } } },
-			304: { description: "Not modified" },
-			400: problemContent("Invalid cursor or limit"),
-			404: problemContent("No such ceremony"),
+			304: { description: "Not modified: the `If-None-Match` ETag is current" },
+			400: problemContent("`validation`: an invalid year, cursor or limit"),
+			...publicReadAnswers,
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
 		},
 	}),
 	async (c) => {
@@ -49,8 +55,11 @@ blessings.openapi(
 	createRoute({
 		method: "post",
 		path: "/api/v1/ceremonies/{year}/blessings/{id}/reports",
+		operationId: "reportBlessing",
 		tags: ["blessings"],
 		summary: "Report a blessing on the wall for review (counted once per participant and once per address /64 a day)",
+		description:
+			"The blessing stays on the wall and joins the committee's moderation queue; a second report by the same participant changes nothing.",
 		security: [{ participantToken: [] }],
 		middleware: [requireParticipant, limitReports],
 		request: {
@@ -63,8 +72,14 @@ blessings.openapi(
 				description: "Already reported by this participant, or from this address /64 today",
 				content: { "application/json": { schema: ReportResult } },
 			},
-			401: problemContent("No valid participant token"),
-			404: problemContent("No such blessing on the wall (held, hidden and erased ones are not)"),
+			400: problemContent("`validation`: an invalid year or blessing id"),
+			401: problemContent("`unauthorized`: no valid participant token"),
+			404: problemContent(
+				"`blessing-not-found` (held, hidden and erased ones are not on the wall) or `ceremony-not-found`",
+			),
+			...bodyAnswers,
+			429: problemContent("`rate-limited`: too many reports by this participant"),
+			503: busy,
 		},
 	}),
 	async (c) => {

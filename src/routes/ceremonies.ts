@@ -3,6 +3,7 @@ import { loadCeremony } from "../ceremonies";
 import { nextCeremonyYear } from "../domain/calendar";
 import { presentCeremony } from "../domain/ceremony";
 import { subApp } from "../http/openapi";
+import { invalidYear, publicOrMediaKey, publicReadAnswers } from "../schemas/answers";
 import { Ceremony } from "../schemas/ceremony";
 import { problemContent, YearParam } from "../schemas/common";
 
@@ -14,9 +15,16 @@ ceremonies.openapi(
 	createRoute({
 		method: "get",
 		path: "/api/v1/ceremonies/current",
+		operationId: "getCurrentCeremony",
 		tags: ["ceremonies"],
+		security: publicOrMediaKey,
 		summary: "The ceremony that is open, or else the next one",
-		responses: { 200: { description: "The ceremony", content: { "application/json": { schema: Ceremony } } } },
+		description:
+			"The ceremony whose window is open now, or else the next one by the lunar calendar (created with the default rites and limits on first use).",
+		responses: {
+			200: { description: "The ceremony", content: { "application/json": { schema: Ceremony } } },
+			...publicReadAnswers,
+		},
 	}),
 	async (c) => {
 		const now = Date.now();
@@ -29,13 +37,17 @@ ceremonies.openapi(
 	createRoute({
 		method: "get",
 		path: "/api/v1/ceremonies/{year}",
+		operationId: "getCeremony",
 		tags: ["ceremonies"],
+		security: publicOrMediaKey,
 		summary: "A ceremony: name, date, window, rites, status, shard count",
+		description: "The ceremony of a year, with its status now and whether its totals are final.",
 		request: { params: YearParam },
 		responses: {
 			200: { description: "The ceremony", content: { "application/json": { schema: Ceremony } } },
-			400: problemContent("Invalid year"),
-			404: problemContent("No such ceremony"),
+			400: invalidYear,
+			...publicReadAnswers,
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
 		},
 	}),
 	async (c) => {

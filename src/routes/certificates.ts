@@ -3,6 +3,7 @@ import { ceremonyName } from "../domain/calendar";
 import { certificateSvg } from "../domain/certificate-svg";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
+import { publicOrMediaKey, publicReadAnswers } from "../schemas/answers";
 import { Locale, problemContent, YearParam } from "../schemas/common";
 import { ParticipantIdParam } from "../schemas/participant";
 import { participantShard } from "./participant-shard";
@@ -13,16 +14,21 @@ certificates.openapi(
 	createRoute({
 		method: "get",
 		path: "/api/v1/ceremonies/{year}/certificates/{participantId}",
+		operationId: "getCertificate",
 		tags: ["participants"],
+		security: publicOrMediaKey,
 		summary: "A participant's certificate as SVG",
+		description:
+			"The certificate of participation with its number (given at the participant's first counted action), the display name and the ceremony's name in the chosen script or English.",
 		request: {
 			params: YearParam.merge(ParticipantIdParam),
 			query: z.object({ lang: Locale.default("zh-Hans") }),
 		},
 		responses: {
 			200: { description: "The certificate", content: { "image/svg+xml": { schema: z.string() } } },
-			400: problemContent("Invalid id or language"),
-			404: problemContent("No certificate: no counted action yet"),
+			400: problemContent("`validation`: an invalid year, participant id or language"),
+			...publicReadAnswers,
+			404: problemContent("`certificate-not-found` (no counted action yet) or `ceremony-not-found`"),
 		},
 	}),
 	async (c) => {

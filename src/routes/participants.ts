@@ -13,6 +13,7 @@ import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
 import { limitIssuance } from "../http/rate-limits";
 import { validationProblem } from "../http/validation";
+import { bodyAnswers, busy, invalidYear, publicReadAnswers, rateLimited } from "../schemas/answers";
 import { problemContent, YearParam } from "../schemas/common";
 import { NewParticipant, NewParticipantInput, Profile, ProfileInput } from "../schemas/participant";
 import { certificateUrl, participantShard } from "./participant-shard";
@@ -40,13 +41,19 @@ participants.openapi(
 		method: "post",
 		path: "/api/v1/participants",
 		middleware: [limitIssuance, requireTurnstile],
+		operationId: "createParticipant",
 		tags: ["participants"],
+		security: [],
 		summary: "Become a participant: an id and its bearer token",
+		description:
+			"Issues a participant id and the bearer token for the other participant operations; nothing is stored until the participant acts. Limited per address (a committee token is exempt); in production a Turnstile token may be required.",
 		request: { body: { content: { "application/json": { schema: NewParticipantInput } }, required: false } },
 		responses: {
 			201: { description: "The new participant", content: { "application/json": { schema: NewParticipant } } },
-			400: problemContent("Invalid body"),
-			429: problemContent("Too many participants from this address"),
+			400: problemContent("`validation` or `malformed-request`: an invalid body"),
+			403: problemContent("`turnstile-required` or `turnstile-failed`: the human check (production only)"),
+			...bodyAnswers,
+			429: rateLimited,
 		},
 	}),
 	async (c) => {
@@ -65,12 +72,17 @@ participants.openapi(
 		method: "get",
 		path: mePath,
 		middleware: [requireParticipant],
+		operationId: "getMyProfile",
 		summary: "The participant's name, region, certificate and progress in this ceremony",
+		description:
+			"The participant's display name, region (and the one suggested by the request's country), certificate and counted actions.",
 		request: { params: YearParam },
 		responses: {
 			200: { description: "The profile", content: { "application/json": { schema: Profile } } },
-			401: problemContent("No valid participant token"),
-			404: problemContent("No such ceremony"),
+			400: invalidYear,
+			...publicReadAnswers,
+			401: problemContent("`unauthorized`: no valid participant token, or an unknown `X-API-Key`"),
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
 		},
 	}),
 	async (c) => {
@@ -88,17 +100,22 @@ participants.openapi(
 		method: "put",
 		path: mePath,
 		middleware: [requireParticipant],
+		operationId: "updateMyProfile",
 		summary: "Set the display name and region (the region only until the first counted action)",
+		description:
+			"The display name is normalised and shown with the participant's blessings; `null` clears it. The region counts in the statistics and is fixed at the first counted action.",
 		request: {
 			params: YearParam,
 			body: { content: { "application/json": { schema: ProfileInput } }, required: true },
 		},
 		responses: {
 			200: { description: "The profile", content: { "application/json": { schema: Profile } } },
-			400: problemContent("Invalid name or region"),
-			401: problemContent("No valid participant token"),
-			404: problemContent("No such ceremony"),
-			409: problemContent("The region is fixed since the first counted action"),
+			400: problemContent("`validation` or `malformed-request`: an invalid year, name or region"),
+			401: problemContent("`unauthorized`: no valid participant token"),
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
+			409: problemContent("`region-fixed`: the region is fixed since the first counted action"),
+			...bodyAnswers,
+			503: busy,
 		},
 	}),
 	async (c) => {
@@ -150,12 +167,17 @@ participants.openapi(
 		method: "delete",
 		path: mePath,
 		middleware: [requireParticipant],
+		operationId: "eraseMe",
 		summary: "Erase the participant's name and blessings; their counts stay",
+		description:
+			"Removes the display name and every blessing text of the participant in this ceremony, from the wall too; the counted actions stay in the totals.",
 		request: { params: YearParam },
 		responses: {
 			204: { description: "Erased" },
-			401: problemContent("No valid participant token"),
-			404: problemContent("No such ceremony"),
+			400: invalidYear,
+			401: problemContent("`unauthorized`: no valid participant token"),
+			404: problemContent("`ceremony-not-found`: no ceremony for that year"),
+			503: busy,
 		},
 	}),
 	async (c) => {

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { BLESSING_MAX_LENGTH } from "../domain/blessing-text";
+import { Timestamp } from "./common";
 
 export const BlessingMessage = z
 	.string()
@@ -16,7 +17,7 @@ export const Blessing = z
 		text: z.object({ "zh-Hans": z.string(), "zh-Hant": z.string() }),
 		displayName: z.string().nullable(),
 		region: z.string().nullable(),
-		createdAt: z.string(),
+		createdAt: Timestamp,
 	})
 	.openapi("Blessing");
 export type Blessing = z.infer<typeof Blessing>;

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ActionType, LocalizedText } from "./common";
+import { ActionType, LocalizedText, Timestamp } from "./common";
 
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date such as 2027-04-09");
 const IsoInstant = z.iso.datetime({ offset: true }).openapi({ example: "2027-04-09T01:50:00Z" });
@@ -12,12 +12,18 @@ export const RiteInput = z
 			"zh-Hant": z.string().min(1).max(16).optional(),
 			en: z.string().min(1).max(64).optional(),
 		}),
-		action: ActionType.nullable().default(null),
+		action: z.union([ActionType, z.null()]).default(null),
 	})
 	.openapi("RiteInput");
 export type RiteInput = z.infer<typeof RiteInput>;
 
-export const Rite = z.object({ key: z.string(), name: LocalizedText, action: ActionType.nullable() }).openapi("Rite");
+export const Rite = z
+	.object({
+		key: z.string(),
+		name: LocalizedText,
+		action: z.union([ActionType, z.null()]).openapi({ description: "The action this rite offers, if any" }),
+	})
+	.openapi("Rite");
 export type Rite = z.infer<typeof Rite>;
 
 export const ActionLimits = z
@@ -77,7 +83,7 @@ export const Ceremony = z
 		name: LocalizedText,
 		sexagenaryYear: z.string().openapi({ example: "丁未" }),
 		date: IsoDate,
-		window: z.object({ opensAt: z.string(), closesAt: z.string() }),
+		window: z.object({ opensAt: Timestamp, closesAt: Timestamp }),
 		rites: z.array(Rite),
 		liveStreamUrl: z.string().nullable(),
 		status: CeremonyStatus,

@@ -48,6 +48,9 @@ export const Problem = z
 	.passthrough()
 	.openapi("Problem");
 
+/** An instant as ISO-8601 UTC, as `Date.prototype.toISOString` writes it. */
+export const Timestamp = z.string().openapi({ format: "date-time", example: "2027-04-09T01:50:00.000Z" });
+
 export const problemContent = (description: string) => ({
 	description,
 	content: { "application/problem+json": { schema: Problem } },

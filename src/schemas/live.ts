@@ -1,13 +1,13 @@
 import { z } from "@hono/zod-openapi";
-import { ActionCounts } from "./common";
+import { ActionCounts, Timestamp } from "./common";
 import { Stats } from "./stats";
 
 export const ShardHealth = z
 	.object({
 		shardIndex: z.number().int(),
 		version: z.number().int(),
-		takenAt: z.string(),
-		receivedAt: z.string(),
+		takenAt: Timestamp,
+		receivedAt: Timestamp,
 		ageMs: z.number().int().openapi({ description: "Time since the shard took its last snapshot" }),
 		lagMs: z.number().int().openapi({ description: "From the snapshot being taken to the CeremonyDO having it" }),
 		participants: z.number().int(),
@@ -21,7 +21,7 @@ export type ShardHealth = z.infer<typeof ShardHealth>;
 export const LiveTotals = z
 	.object({
 		type: z.literal("totals"),
-		at: z.string(),
+		at: Timestamp,
 		stats: Stats,
 		ratePerSecond: z.number(),
 		regions: z.array(z.object({ region: z.string(), participants: z.number().int() })),
@@ -39,8 +39,8 @@ export const LiveClientMessage = z.discriminatedUnion("type", [z.object({ type: 
 
 export const LivePongMessage = z.object({
 	type: z.literal("pong"),
-	at: z.string(),
-	changedAt: z.string().nullable().openapi({ description: "When the figures last changed" }),
+	at: Timestamp,
+	changedAt: Timestamp.nullable().openapi({ description: "When the figures last changed" }),
 });
 
 export type LivePong = z.infer<typeof LivePongMessage>;

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ActionCounts } from "./common";
+import { ActionCounts, Timestamp } from "./common";
 
 export const Stats = z
 	.object({
@@ -9,10 +9,7 @@ export const Stats = z
 		blessingsPublished: z.number().int().openapi({ description: "Blessings on the public wall" }),
 		countries: z.number().int().openapi({ description: "Countries and regions with a participant" }),
 		final: z.boolean().openapi({ description: "True once the ceremony is closed and its totals frozen" }),
-		updatedAt: z
-			.string()
-			.nullable()
-			.openapi({ description: "When the newest shard snapshot was taken (ISO-8601 UTC)" }),
+		updatedAt: Timestamp.nullable().openapi({ description: "When the newest shard snapshot was taken" }),
 	})
 	.openapi("Stats");
 export type Stats = z.infer<typeof Stats>;
@@ -30,16 +27,16 @@ export const RegionsStats = z
 		year: z.number().int(),
 		regions: z.array(RegionStats),
 		final: z.boolean(),
-		updatedAt: z.string().nullable(),
+		updatedAt: Timestamp.nullable().openapi({ description: "When the newest shard snapshot was taken" }),
 	})
 	.openapi("RegionsStats");
 export type RegionsStats = z.infer<typeof RegionsStats>;
 
-export const Interval = z.enum(["1m", "1h"]);
+export const Interval = z.enum(["1m", "1h"]).openapi({ description: "A minute or an hour" });
 export type Interval = z.infer<typeof Interval>;
 
 export const TimeseriesPoint = z
-	.object({ at: z.string().openapi({ description: "Start of the interval, ISO-8601 UTC" }), actions: ActionCounts })
+	.object({ at: Timestamp.openapi({ description: "Start of the interval" }), actions: ActionCounts })
 	.openapi("TimeseriesPoint");
 
 export const Timeseries = z
