@@ -1,7 +1,7 @@
-import { listDurableObjectIds } from "cloudflare:test";
+import { evictDurableObject, listDurableObjectIds } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { act, audit, evict, flushShards, newParticipant, stats } from "./helpers";
+import { act, audit, flushShards, newParticipant, stats } from "./helpers";
 
 type Answer = { status: number; body: { actionId?: string; certificate?: { number: number } } };
 
@@ -44,7 +44,7 @@ describe("a ShardDO evicted in the middle of a burst", () => {
 				await new Promise((r) => setTimeout(r, delay));
 				const ids = await listDurableObjectIds(env.SHARD);
 				answeredAtEviction.push(answered);
-				await Promise.all(ids.map((id) => evict(env.SHARD.get(id))));
+				await Promise.all(ids.map((id) => evictDurableObject(env.SHARD.get(id))));
 			}
 		})();
 		const [answers] = await Promise.all([burst, evictions]);

@@ -1,4 +1,4 @@
-import { listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { listDurableObjectIds, runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { nextCeremonyYear } from "../../src/domain/calendar";
@@ -74,27 +74,3 @@ export const expectProblem = async (res: Response, status: number, type?: string
 	if (type) expect(body.type).toBe(`/problems/${type}`);
 	return body;
 };
-
-/**
- * Resets a Durable Object as the platform does when it evicts or restarts one: the instance and its
- * memory go, its storage stays, and the next call starts a new instance.
- */
-export async function evict(stub: DurableObjectStub): Promise<void> {
-	await runInDurableObject(stub, (_instance, state) => state.abort("reset by the test")).catch((error: unknown) => {
-		if (!String(error).includes("reset by the test")) throw error;
-	});
-}
-
-/**
- * Waits, touching nothing, until workerd hibernates the idle object (it does after about ten seconds
- * without events), and checks that it did: the next call finds a new instance.
- */
-export async function untilHibernated(stub: () => DurableObjectStub): Promise<void> {
-	const seen = new WeakSet<object>();
-	await runInDurableObject(stub(), (instance: object) => seen.add(instance));
-	for (let wait = 0; wait < 3; wait++) {
-		await new Promise((r) => setTimeout(r, 12_000));
-		if (!(await runInDurableObject(stub(), (instance: object) => seen.has(instance)))) return;
-	}
-	throw new Error("the object did not hibernate");
-}

@@ -1,3 +1,4 @@
+import { evictDurableObject } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { LiveTotals } from "../../src/schemas/live";
@@ -11,7 +12,6 @@ import {
 	expectProblem,
 	flushShards,
 	newParticipant,
-	untilHibernated,
 	YEAR,
 } from "./helpers";
 
@@ -123,9 +123,9 @@ describe("the committee's live socket", () => {
 		await socket.close();
 	});
 
-	it("keeps working after the CeremonyDO hibernates", async () => {
+	it("keeps working after the CeremonyDO hibernates or is evicted", async () => {
 		// A ceremony of its own, reached straight at its object as the Worker forwards the socket:
-		// sockets proxied through the Worker by earlier tests would keep the object from hibernating.
+		// sockets proxied through the Worker by earlier tests would keep the object from eviction.
 		const year = YEAR + 2;
 		const now = Date.now();
 		const window = { opensAt: new Date(now - 1000).toISOString(), closesAt: new Date(now + 86_400_000).toISOString() };
@@ -138,7 +138,7 @@ describe("the committee's live socket", () => {
 		});
 		const socket = wrap(res);
 		await socket.next();
-		await untilHibernated(object);
+		await evictDurableObject(object());
 		// Restored from the socket's attachment: it has seen these figures, so nothing is resent.
 		expect(await object().broadcast()).toBe(0);
 

@@ -1,9 +1,9 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ShardSnapshot } from "../../durable/shard-protocol";
 import { shardIndexFor, shardName } from "../../src/domain/shard-routing";
-import { act, ceremony, evict, flushShards, newParticipant, stats, YEAR } from "./helpers";
+import { act, ceremony, flushShards, newParticipant, stats, YEAR } from "./helpers";
 
 const snapshot = (version: number, flower: number, minuteN: number): ShardSnapshot => ({
 	shardIndex: 2,
@@ -54,14 +54,13 @@ describe("snapshots", () => {
 		const start = await stats();
 		expect((await act(p.token, "v-1-flower-key", { type: "flower" })).status).toBe(201);
 		const config = await ceremony().getConfig(YEAR, null);
-		// A stub to a reset object is broken for good: each step takes a fresh one, as the Worker does.
-		const shard = () => env.SHARD.getByName(shardName(YEAR, shardIndexFor(p.participantId, config?.shardCount ?? 0)));
-		const before = await runInDurableObject(shard(), (instance) => instance.snapshot(0).version);
+		const shard = env.SHARD.getByName(shardName(YEAR, shardIndexFor(p.participantId, config?.shardCount ?? 0)));
+		const before = await runInDurableObject(shard, (instance) => instance.snapshot(0).version);
 		expect(before).toBeGreaterThan(0);
 
-		await evict(shard());
+		await evictDurableObject(shard);
 		expect((await act(p.token, "v-1-incense-key", { type: "incense" })).status).toBe(201);
-		const after = await runInDurableObject(shard(), (instance) => instance.snapshot(0).version);
+		const after = await runInDurableObject(shard, (instance) => instance.snapshot(0).version);
 		expect(after).toBeGreaterThan(before);
 
 		await flushShards();
