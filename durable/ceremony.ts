@@ -424,8 +424,8 @@ export class CeremonyDO extends DurableObject<Env> {
 	async report(
 		blessingId: string,
 		participantId: string,
-		addressKey: string,
 		reason: string | null,
+		addressKey?: string,
 	): Promise<ReportOutcome> {
 		if (this.sql`SELECT 1 FROM wall WHERE id = ${blessingId} AND state = 'published'`.length === 0) return "not-found";
 		if (
@@ -433,13 +433,14 @@ export class CeremonyDO extends DurableObject<Env> {
 				.length > 0
 		)
 			return "already-reported";
-		const now = Date.now();
-		this.sql`DELETE FROM report_addresses WHERE at < ${now - REPORT_ADDRESS_WINDOW_MS}`;
-		const fromAddress = this.sql<{
-			blessing_id: string;
-		}>`INSERT OR IGNORE INTO report_addresses (blessing_id, address_key, at)
-			VALUES (${blessingId}, ${addressKey}, ${now}) RETURNING blessing_id`;
-		if (fromAddress.length === 0) return "already-reported";
+		// A Worker of the previous release sends no address key (see docs/OPERATIONS.md on gradual deploys).
+		if (addressKey !== undefined) {
+			const now = Date.now();
+			this.sql`DELETE FROM report_addresses WHERE at < ${now - REPORT_ADDRESS_WINDOW_MS}`;
+			const fromAddress = this.sql<{ blessing_id: string }>`INSERT OR IGNORE INTO report_addresses
+				(blessing_id, address_key, at) VALUES (${blessingId}, ${addressKey}, ${now}) RETURNING blessing_id`;
+			if (fromAddress.length === 0) return "already-reported";
+		}
 		const inserted = this.sql<{
 			blessing_id: string;
 		}>`INSERT OR IGNORE INTO blessing_reports (blessing_id, participant_id, at, reason)

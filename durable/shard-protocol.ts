@@ -19,7 +19,7 @@ export interface ActionRequest {
 	/** The request's country, the region of a participant who chose none. */
 	country: string;
 	/** The window is over: answer a replay of an earlier action, count nothing new. */
-	replayOnly: boolean;
+	replayOnly?: boolean;
 }
 
 export type ActionOutcome =

@@ -14,7 +14,9 @@ import { adminModeration } from "./routes/admin-moderation";
 import { blessings } from "./routes/blessings";
 import { ceremonies } from "./routes/ceremonies";
 import { certificates } from "./routes/certificates";
+import { pages } from "./routes/pages";
 import { participants } from "./routes/participants";
+import { share } from "./routes/share";
 import { stats } from "./routes/stats";
 
 export const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
@@ -48,6 +50,8 @@ app.route("/", certificates);
 app.route("/", admin);
 app.route("/", adminLive);
 app.route("/", adminModeration);
+app.route("/", pages);
+app.route("/", share);
 
 app.openAPIRegistry.registerComponent("securitySchemes", "participantToken", {
 	type: "http",

@@ -7,7 +7,11 @@ declare namespace Cloudflare {
 		PARTICIPANT_TOKEN_SECRET?: string;
 		/** Media partners' API keys, `name:key` pairs separated by commas (a higher read limit). */
 		MEDIA_API_KEYS?: string;
-		/** Cloudflare Turnstile secret: when set, issuing a participant token needs a Turnstile token. */
+		/** Cloudflare Turnstile secret: issuing a participant token needs a Turnstile token (required in production). */
 		TURNSTILE_SECRET?: string;
+		/** "off" lets production issue tokens without Turnstile (a deliberate choice, e.g. a load rehearsal). */
+		TURNSTILE?: string;
+		/** Turnstile site key, given to the participant page to render the widget. */
+		TURNSTILE_SITE_KEY?: string;
 	}
 }

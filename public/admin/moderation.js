@@ -1,6 +1,6 @@
 /**
  * The moderation queue: held blessings (caught by the word list), reported ones (published with at
- * least one report) and hidden ones. Hide and restore are recorded by the server with the
+ * least one report), hidden ones, and display names the word list held. Hide and restore are recorded by the server with the
  * committee member's name and the time; the public wall follows within seconds.
  */
 import { api, describeError } from "./api.js";
@@ -17,7 +17,7 @@ export class Moderation {
 	/** @param {number} year */
 	constructor(year) {
 		this.year = year;
-		/** @type {"held" | "reported" | "hidden"} */
+		/** @type {"held" | "reported" | "hidden" | "names"} */
 		this.state = "held";
 		/** @type {string | null} */
 		this.cursor = null;
@@ -34,7 +34,7 @@ export class Moderation {
 			document.querySelectorAll("#moderation .seg button[data-state]")
 		)) {
 			b.addEventListener("click", () => {
-				const state = /** @type {"held" | "reported" | "hidden"} */ (b.dataset.state);
+				const state = /** @type {"held" | "reported" | "hidden" | "names"} */ (b.dataset.state);
 				for (const o of document.querySelectorAll("#moderation .seg button[data-state]"))
 					o.setAttribute("aria-pressed", String(o === b));
 				this.state = state;
@@ -77,11 +77,14 @@ export class Moderation {
 		const status = $("#queue-status");
 		if (!quiet) status.textContent = "正在载入… Loading…";
 		try {
-			const q = new URLSearchParams({ state: this.state, limit: String(PAGE) });
+			const names = this.state === "names";
+			const q = new URLSearchParams({ state: names ? "held" : this.state, limit: String(PAGE) });
 			if (!reset && this.cursor) q.set("cursor", this.cursor);
-			const data = await api(`/admin/ceremonies/${this.year}/blessings?${q}`, { signal: abort.signal });
+			const data = await api(`/admin/ceremonies/${this.year}/${names ? "names" : "blessings"}?${q}`, {
+				signal: abort.signal,
+			});
 			const list = $("#queue");
-			const items = (data?.items ?? []).map((/** @type {any} */ b) => this.item(b));
+			const items = (data?.items ?? []).map((/** @type {any} */ b) => (names ? this.nameItem(b) : this.item(b)));
 			if (reset) list.replaceChildren(...items);
 			else list.append(...items);
 			this.cursor = data?.nextCursor ?? null;
@@ -129,7 +132,8 @@ export class Moderation {
 		const tools = h("div", { class: "blessing-tools" });
 		if (b.state !== "hidden") tools.append(this.button(li, b, "hide"));
 		if (b.state !== "published") tools.append(this.button(li, b, "restore"));
-		li.replaceChildren(
+		// replaceChildren would write a null as the text "null": leave the missing parts out.
+		const parts = [
 			h("blockquote", { class: "blessing-text", id: textId, lang: "zh-Hans" }, [
 				hans,
 				hant && hant !== hans ? h("span", { class: "hant", lang: "zh-Hant", text: `（繁：${hant}）` }) : null,
@@ -137,7 +141,77 @@ export class Moderation {
 			meta,
 			moderated,
 			tools,
-		);
+		];
+		li.replaceChildren(...parts.filter((part) => part !== null));
+	}
+
+	/** @param {any} n a display name under review */
+	nameItem(n) {
+		const li = h("li", { class: "blessing name", "data-id": n.participantId, "data-state": n.state });
+		this.fillName(li, n);
+		return li;
+	}
+
+	/** @param {HTMLElement} li @param {any} n */
+	fillName(li, n) {
+		li.dataset.state = n.state;
+		const [zh, en] = STATE_LABEL[/** @type {keyof typeof STATE_LABEL} */ (n.state)] ?? [n.state, n.state];
+		const textId = `n-${n.participantId}-text`;
+		const tools = h("div", { class: "blessing-tools" });
+		for (const op of /** @type {const} */ (["hide", "restore"])) {
+			if ((op === "hide" && n.state === "hidden") || (op === "restore" && n.state === "published")) continue;
+			const [bz, be] = op === "hide" ? ["隐藏署名", "Hide name"] : ["通过署名", "Approve name"];
+			const btn = h("button", {
+				type: "button",
+				class: op === "hide" ? "danger" : "primary",
+				"data-op": op,
+				"aria-describedby": textId,
+			});
+			btn.append(bi(bz, be));
+			btn.addEventListener("click", () => void this.actOnName(li, n, op));
+			tools.append(btn);
+		}
+		const parts = [
+			h("blockquote", { class: "blessing-text", id: textId, text: n.displayName }),
+			h("p", { class: "blessing-meta" }, [
+				h("span", { class: `pill state-${n.state}` }, [bi(zh, en)]),
+				h("span", { text: "署名 display name" }),
+				h("time", { datetime: n.createdAt, text: fmtDateTime(n.createdAt) }),
+			]),
+			n.moderatedBy
+				? h("p", { class: "moderated" }, [
+						`由 ${n.moderatedBy} 于 ${fmtDateTime(n.moderatedAt)} 处理 · `,
+						h("span", { lang: "en", text: `by ${n.moderatedBy} at ${fmtDateTime(n.moderatedAt)} (Beijing)` }),
+					])
+				: null,
+			tools,
+		];
+		li.replaceChildren(...parts.filter((part) => part !== null));
+	}
+
+	/**
+	 * @param {HTMLElement} li
+	 * @param {any} n
+	 * @param {"hide" | "restore"} op
+	 */
+	async actOnName(li, n, op) {
+		const status = $("#queue-status");
+		this.busy++;
+		for (const x of li.querySelectorAll("button")) /** @type {HTMLButtonElement} */ (x).disabled = true;
+		try {
+			const res = await api(`/admin/ceremonies/${this.year}/names/${encodeURIComponent(n.participantId)}/${op}`, {
+				method: "POST",
+			});
+			this.fillName(li, { ...n, ...res });
+			status.textContent =
+				op === "hide" ? "署名已隐藏，显示为匿名。 Name hidden; shown as anonymous." : "署名已通过。 Name approved.";
+		} catch (e) {
+			for (const x of li.querySelectorAll("button")) /** @type {HTMLButtonElement} */ (x).disabled = false;
+			status.textContent = `操作失败 · Failed: ${describeError(e)}`;
+		} finally {
+			this.busy--;
+			this.actedAt = Date.now();
+		}
 	}
 
 	/**

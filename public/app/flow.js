@@ -3,13 +3,16 @@
  * action, in the ceremony's order → certificate. Progress lives in the store, so a reload resumes
  * where the participant was and retries any pending offering with its Idempotency-Key.
  */
+
+import { build } from "../shared/tree.js";
 import * as api from "./api.js";
 import { artFor, playArt } from "./art.js";
 import { $, h, uuid } from "./dom.js";
-import { fmtNumber, lang, locale, onLangChange, pick, t } from "./i18n.js";
+import { fmtNumber, lang, onLangChange, pick, t } from "./i18n.js";
 import { PRESETS } from "./presets.js";
 import { allRegions } from "./regions.js";
 import * as store from "./store.js";
+import { welcomeView } from "./views/welcome.js";
 
 const ACTIONS = ["flower", "incense", "bow", "blessing"];
 const MAX_BLESSING = 200;
@@ -166,9 +169,9 @@ function go(id) {
 function render(focus) {
 	renderProgress();
 	const root = stage();
-	root.replaceChildren();
 	const st = steps[stepIndex(currentStep)] ?? steps[0];
 	if (!st) return;
+	if (st.id !== "welcome") root.replaceChildren();
 	if (st.id === "welcome") renderWelcome(root);
 	else if (st.id === "profile") renderProfile(root);
 	else if (st.id === "certificate") renderCertificate(root);
@@ -224,85 +227,37 @@ function stepCount(id) {
 	});
 }
 
-/** @param {string} iso YYYY-MM-DD */
-function fmtDate(iso) {
-	const d = new Date(`${iso}T00:00:00Z`);
-	if (Number.isNaN(d.getTime())) return iso;
-	return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: "UTC" }).format(d);
-}
-
-/** @param {string} iso */
-function fmtDateTime(iso) {
-	const d = new Date(iso);
-	if (Number.isNaN(d.getTime())) return iso;
-	return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short" }).format(d);
-}
-
-/** @param {HTMLElement} root */
+/**
+ * The welcome step. The Worker sent it in the page for a first visit: when that markup is what this
+ * participant should see, it stays and only its button is wired.
+ * @param {HTMLElement} root
+ */
 function renderWelcome(root) {
 	const s = store.load(year);
 	const started = Boolean(s.participantId) && (s.profileSaved || Object.keys(s.actions).length > 0);
-	const closed = ceremony.status !== "open";
-	const list = h("ol", { class: "rite-list" });
-	for (const rite of ceremony.rites || []) {
-		const online = Boolean(rite.action);
-		list.append(
-			h("li", { class: online ? "online" : "watched" }, [
-				h("span", { class: "rite-name", text: pick(rite.name) }),
-				h("span", { class: "tag", text: online ? t("welcome.rite.online") : t("welcome.rite.watch") }),
-			]),
-		);
-	}
-	const notice =
-		ceremony.status === "scheduled"
-			? t("status.scheduled", { time: fmtDateTime(ceremony.window?.opensAt) })
-			: ceremony.status === "closed"
-				? t("status.closed")
-				: "";
-	const startLabel =
-		s.certificate && !firstOpenAction() ? t("welcome.view") : started ? t("welcome.resume") : t("welcome.start");
-	const start = h("button", {
-		type: "button",
-		class: "primary",
-		id: "start",
-		text: startLabel,
-		disabled: closed && !s.certificate,
-	});
-	start.addEventListener("click", async () => {
-		start.setAttribute("aria-busy", "true");
-		start.setAttribute("disabled", "");
+	const start = s.certificate && !firstOpenAction() ? "welcome.view" : started ? "welcome.resume" : "welcome.start";
+	const nodes = welcomeView(lang(), ceremony, {
+		start,
+		canStart: ceremony.status === "open" || Boolean(s.certificate),
+	}).map(build);
+	const sent = [...root.children];
+	const same = sent.length === nodes.length && nodes.every((n, i) => n.isEqualNode(sent[i] ?? null));
+	if (!same) root.replaceChildren(...nodes);
+	delete root.dataset.firstView;
+	const button = /** @type {HTMLButtonElement} */ ($("#start", root));
+	button.addEventListener("click", async () => {
+		button.setAttribute("aria-busy", "true");
+		button.setAttribute("disabled", "");
 		try {
 			await ensureParticipant();
 			const now = store.load(year);
 			go(now.certificate && !firstOpenAction() ? "certificate" : now.profileSaved ? nextAfter("profile") : "profile");
 		} catch (e) {
-			start.removeAttribute("disabled");
-			start.removeAttribute("aria-busy");
+			button.removeAttribute("disabled");
+			button.removeAttribute("aria-busy");
 			showError(root, e);
 		}
 	});
-	appendAll(
-		root,
-		h("p", { class: "tagline", text: t("welcome.heading") }),
-		h("h1", { id: "step-heading", tabindex: "-1", text: pick(ceremony.name) }),
-		h("p", { class: "lead", text: t("welcome.lead") }),
-		h("ul", { class: "facts" }, [
-			h("li", { text: t("welcome.date", { date: fmtDate(ceremony.date) }) }),
-			h("li", { text: t("welcome.place") }),
-		]),
-		ceremony.liveStreamUrl
-			? h("p", { class: "live" }, [
-					h("a", { class: "live-link", href: ceremony.liveStreamUrl, target: "_blank", rel: "noopener noreferrer" }, [
-						t("welcome.live"),
-						h("span", { class: "visually-hidden", text: t("welcome.live.note") }),
-					]),
-				])
-			: null,
-		h("h2", { class: "minor", text: t("welcome.rites") }),
-		list,
-		notice ? h("p", { class: "notice", role: "status", text: notice }) : null,
-		h("div", { class: "buttons" }, [start]),
-	);
 }
 
 /**
@@ -699,7 +654,7 @@ function renderCertificate(root) {
 	const name = s.displayName || me?.displayName || t("cert.anonymous");
 	const ceremonyName = pick(ceremony.name);
 	const svgUrl = api.certificateUrl(year, s.participantId, lang());
-	const shareUrl = `${location.origin}/?c=${encodeURIComponent(s.participantId)}&y=${year}`;
+	const shareUrl = `${location.origin}/c/${year}/${encodeURIComponent(s.participantId)}?lang=${lang()}`;
 	const status = h("p", { class: "status", role: "status" });
 	const img = h("img", {
 		class: "certificate-img",

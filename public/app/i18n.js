@@ -1,13 +1,8 @@
-/** Language choice (zh-Hans, zh-Hant, en), string lookup and translation of the static page. */
-import en from "./i18n/en.js";
-import zhHans from "./i18n/zh-Hans.js";
-import zhHant from "./i18n/zh-Hant.js";
+/** The page's language (zh-Hans, zh-Hant, en): choice, string lookup and translation of the static page. */
+import { firstMatch, isLang, LANG_COOKIE, localeOf, pickFor, translate } from "../shared/lang.js";
 
-/** @typedef {"zh-Hans" | "zh-Hant" | "en"} Lang */
+/** @typedef {import("../shared/lang.js").Lang} Lang */
 
-/** @type {Record<Lang, Record<string, string>>} */
-const dicts = { "zh-Hans": zhHans, "zh-Hant": zhHant, en };
-export const LANGS = /** @type {Lang[]} */ (["zh-Hans", "zh-Hant", "en"]);
 const STORAGE_KEY = "baizu:lang";
 
 /** @type {Lang} */
@@ -15,35 +10,15 @@ let current = "zh-Hans";
 /** @type {Set<(lang: Lang) => void>} */
 const listeners = new Set();
 
-/**
- * Maps a BCP 47 tag to one of the page's languages, or null when it is none of them.
- * @param {string} tag
- * @returns {Lang | null}
- */
-export function matchLang(tag) {
-	const t = tag.toLowerCase();
-	if (t.startsWith("zh")) {
-		if (/^zh-(hant|tw|hk|mo)\b/.test(t) || /-hant\b/.test(t)) return "zh-Hant";
-		return "zh-Hans";
-	}
-	if (t.startsWith("en")) return "en";
-	return null;
-}
-
-/** @returns {Lang} the remembered language, else the first match in navigator.languages, else en */
+/** @returns {Lang} the language in the URL, else the remembered one, else the first match in navigator.languages, else en */
 export function initialLang() {
 	const fromUrl = new URLSearchParams(location.search).get("lang");
-	if (fromUrl && LANGS.includes(/** @type {Lang} */ (fromUrl))) return /** @type {Lang} */ (fromUrl);
+	if (isLang(fromUrl)) return fromUrl;
 	try {
 		const saved = localStorage.getItem(STORAGE_KEY);
-		if (saved && LANGS.includes(/** @type {Lang} */ (saved))) return /** @type {Lang} */ (saved);
+		if (isLang(saved)) return saved;
 	} catch {}
-	const prefs = navigator.languages?.length ? navigator.languages : [navigator.language || "en"];
-	for (const tag of prefs) {
-		const m = matchLang(tag);
-		if (m) return m;
-	}
-	return "en";
+	return firstMatch(navigator.languages?.length ? navigator.languages : [navigator.language || "en"]);
 }
 
 /** @returns {Lang} */
@@ -57,9 +32,7 @@ export function lang() {
  * @returns {string}
  */
 export function t(key, vars) {
-	const s = dicts[current][key] ?? dicts["zh-Hans"][key] ?? key;
-	if (!vars) return s;
-	return s.replace(/\{(\w+)\}/g, (m, k) => (k in vars ? String(vars[k]) : m));
+	return translate(current, key, vars);
 }
 
 /**
@@ -68,13 +41,12 @@ export function t(key, vars) {
  * @returns {string}
  */
 export function pick(obj) {
-	if (!obj) return "";
-	return obj[current] ?? obj["zh-Hans"] ?? obj["zh-Hant"] ?? obj.en ?? "";
+	return pickFor(current, obj);
 }
 
 /** @returns {string} the BCP 47 locale used for number and date formats */
 export function locale() {
-	return current === "zh-Hant" ? "zh-Hant-TW" : current === "zh-Hans" ? "zh-Hans-CN" : "en";
+	return localeOf(current);
 }
 
 /** @param {number} n */
@@ -82,7 +54,10 @@ export function fmtNumber(n) {
 	return new Intl.NumberFormat(locale()).format(n);
 }
 
-/** Translates every element marked data-i18n (text) or data-i18n-attr="attr:key;attr:key". */
+/**
+ * Translates every element marked data-i18n (text) or data-i18n-attr="attr:key;attr:key".
+ * @param {ParentNode} [root]
+ */
 export function translateDom(root = document) {
 	for (const el of root.querySelectorAll("[data-i18n]")) {
 		el.textContent = t(/** @type {string} */ (el.getAttribute("data-i18n")));
@@ -95,15 +70,34 @@ export function translateDom(root = document) {
 	}
 }
 
+/** @param {Lang} next */
+function remember(next) {
+	try {
+		localStorage.setItem(STORAGE_KEY, next);
+	} catch {}
+	// The Worker writes the next first view in this language too.
+	// biome-ignore lint/suspicious/noDocumentCookie: the Cookie Store API is missing from Firefox and older Safari
+	document.cookie = `${LANG_COOKIE}=${next}; path=/; max-age=31536000; samesite=lax`;
+}
+
+/**
+ * Takes the language the page starts in. The Worker has already written the page in it when the
+ * document says so; otherwise the static text is translated here.
+ * @param {Lang} next
+ */
+export function startLang(next) {
+	if (document.documentElement.lang !== next) return setLang(next);
+	current = next;
+	remember(next);
+}
+
 /**
  * Switches the language, remembers it, and tells the listeners.
  * @param {Lang} next
  */
 export function setLang(next) {
 	current = next;
-	try {
-		localStorage.setItem(STORAGE_KEY, next);
-	} catch {}
+	remember(next);
 	document.documentElement.lang = next;
 	document.title = t("doc.title");
 	translateDom();

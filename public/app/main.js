@@ -1,8 +1,9 @@
 /** Boots the participant page: language, ceremony, the rites flow, counters, wall and map. */
-import { certificateUrl, getCurrentCeremony } from "./api.js";
+import { whenVisible } from "../shared/when-visible.js";
+import { getCurrentCeremony } from "./api.js";
 import { $, h } from "./dom.js";
 import { startFlow, withParticipant } from "./flow.js";
-import { initialLang, lang, onLangChange, setLang, t } from "./i18n.js";
+import { initialLang, lang, onLangChange, setLang, startLang, t } from "./i18n.js";
 import { startMap } from "./map.js";
 import { startStats } from "./stats.js";
 import { startWall } from "./wall.js";
@@ -24,29 +25,31 @@ function wireLanguageSwitch() {
 	mark();
 }
 
+/** @typedef {{refresh: (delay?: number) => void}} Section */
+
 /**
- * A shared certificate link: /?c=<participantId>&y=<year>.
+ * Starts a section's reads and drawing when it comes near the viewport: below the first screen,
+ * they would only hold up the phone while it shows the first view.
+ * @param {HTMLElement} section
+ * @param {() => Section} start
+ * @returns {Section}
  */
-function showShared() {
-	const q = new URLSearchParams(location.search);
-	const id = q.get("c");
-	const y = Number(q.get("y"));
-	if (!id || !Number.isInteger(y)) return;
-	const sec = $("#shared");
-	const img = /** @type {HTMLImageElement} */ ($("#shared-img"));
-	const paint = () => {
-		img.src = certificateUrl(y, id, lang());
-		img.alt = t("shared.heading");
-	};
-	paint();
-	onLangChange(paint);
-	sec.hidden = false;
+function whenNear(section, start) {
+	/** @type {Section | null} */
+	let started = null;
+	whenVisible(
+		section,
+		() => {
+			started = start();
+		},
+		"300px 0px",
+	);
+	return { refresh: (delay) => started?.refresh(delay) };
 }
 
 async function boot() {
-	setLang(initialLang());
+	startLang(initialLang());
 	wireLanguageSwitch();
-	showShared();
 	let ceremony;
 	try {
 		ceremony = await getCurrentCeremony();
@@ -61,8 +64,10 @@ async function boot() {
 		return;
 	}
 	const stats = startStats(ceremony.year);
-	const map = startMap(ceremony.year);
-	const wall = startWall(ceremony.year, withParticipant);
+	const year = ceremony.year;
+	// The map's ranked list comes at once; its drawing waits until the section is in view (map.js).
+	const map = startMap(year);
+	const wall = whenNear($("#wall"), () => startWall(year, withParticipant));
 	startFlow(ceremony, {
 		onCounted: () => {
 			// Totals lag by up to 2 s: look again shortly after an offering is counted.

@@ -25,15 +25,14 @@ const countOf = (r) => t(r.participants === 1 ? "map.person" : "map.people", { n
 
 function paintDrawing() {
 	if (!drawing) return;
+	const top = regions
+		.filter((r) => r.region !== "XX")
+		.slice(0, 3)
+		.map((r) => `${nameOf(r)} ${countOf(r)}`)
+		.join(t("map.sep"));
 	const { unplaced } = drawing.update(regions, {
 		title: t("map.title"),
-		description: t("map.desc", {
-			top: regions
-				.filter((r) => r.region !== "XX")
-				.slice(0, 3)
-				.map((r) => `${nameOf(r)} ${countOf(r)}`)
-				.join(t("map.sep")),
-		}),
+		description: top ? t("map.desc", { top }) : t("map.empty"),
 		label: (r) => nameOf(r),
 		tooltip: (r) => `${nameOf(r)}: ${countOf(r)}`,
 	});

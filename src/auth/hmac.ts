@@ -1,6 +1,6 @@
+import { Problem } from "../http/problem";
 import { fromBase64Url, toBase64Url } from "./base64url";
 
-const DEVELOPMENT_SECRET = "development-only-participant-token-secret";
 const keyCache = new Map<string, Promise<CryptoKey>>();
 
 function hmacKey(secret: string): Promise<CryptoKey> {
@@ -15,10 +15,16 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 	return key;
 }
 
-/** The configured secret may list several keys separated by spaces: the first signs, any verifies. */
+/**
+ * The configured secret may list several keys separated by spaces: the first signs, any verifies.
+ * There is no default key: routes check the secret first (http/secrets.ts); this is the backstop.
+ */
 const secretsOf = (configured: string | undefined): string[] => {
 	const secrets = (configured ?? "").split(/\s+/).filter(Boolean);
-	return secrets.length > 0 ? secrets : [DEVELOPMENT_SECRET];
+	if (secrets.length === 0) {
+		throw new Problem(503, "misconfigured", "Service not configured", "The signing secret is not configured.");
+	}
+	return secrets;
 };
 
 export async function sign(configured: string | undefined, text: string): Promise<string> {

@@ -6,12 +6,13 @@ import { Problem } from "../http/problem";
 const SITEVERIFY = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 
 /**
- * Optional Cloudflare Turnstile check on token issuance: on only when the `TURNSTILE_SECRET`
- * secret is set (production), off locally and in tests, so nothing calls out there. The page
- * sends the widget's token in the `CF-Turnstile-Response` header; a committee token is exempt.
+ * Cloudflare Turnstile check on token issuance. Production requires `TURNSTILE_SECRET` (see
+ * http/secrets.ts; `TURNSTILE = "off"` turns the check off on purpose); locally and in tests no
+ * secret is set and nothing calls out. The page sends the widget's token in the
+ * `CF-Turnstile-Response` header; a committee token is exempt.
  */
 export const requireTurnstile = createMiddleware<AppEnv>(async (c, next) => {
-	const secret = c.env.TURNSTILE_SECRET;
+	const secret = (c.env.TURNSTILE ?? "").trim() === "off" ? undefined : c.env.TURNSTILE_SECRET;
 	if (secret && !committeeMemberOf(c.req.header("authorization"), c.env.COMMITTEE_TOKENS)) {
 		const response = c.req.header("cf-turnstile-response");
 		if (!response || response.length > 2048) {
@@ -20,6 +21,7 @@ export const requireTurnstile = createMiddleware<AppEnv>(async (c, next) => {
 				"turnstile-required",
 				"Human check required",
 				"Send the Turnstile token in CF-Turnstile-Response.",
+				{ siteKey: c.env.TURNSTILE_SITE_KEY ?? null },
 			);
 		}
 		const form = new FormData();

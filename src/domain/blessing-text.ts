@@ -3,9 +3,12 @@ import { toSimplified, toTraditional } from "./script";
 export const BLESSING_MAX_LENGTH = 200;
 export const DISPLAY_NAME_MAX_LENGTH = 32;
 
-// Control characters (but tab/newline, which become spaces), zero-width and bidi-override characters.
+// Control characters (but tab/newline, which become spaces), and every code point Unicode marks as
+// default-ignorable (zero-width and bidi marks, U+034F, variation selectors, tag characters, Hangul
+// fillers, U+061C...: the property from the engine's own tables), plus the Braille blank U+2800,
+// which renders as a space without being one. Any of these could split a hold word unseen.
 const INVISIBLE =
-	/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\u200B-\u200F\u202A-\u202E\u2060-\u2064\u2066-\u206F\uFEFF\u00AD]/g;
+	/[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\p{Default_Ignorable_Code_Point}\p{Variation_Selector}\u{E0000}-\u{E007F}\u2800]/gu;
 
 // Full-width punctuation (，！？：；（）…) is how Chinese is written: NFKC would turn it into ASCII.
 const FULL_WIDTH_PUNCTUATION = /([\uFF01-\uFF0F\uFF1A-\uFF20\uFF3B-\uFF40\uFF5B-\uFF65])/u;
@@ -13,6 +16,8 @@ const FULL_WIDTH_PUNCTUATION = /([\uFF01-\uFF0F\uFF1A-\uFF20\uFF3B-\uFF40\uFF5B-
 /**
  * NFKC (so that full-width letters, circled digits and the like cannot slip past the word list),
  * keeping full-width punctuation; invisible characters removed; whitespace collapsed; trimmed.
+ * A text that is empty after this had nothing visible in it. The input must be well-formed
+ * UTF-16 (see WellFormedText in schemas/common.ts).
  */
 export const normaliseText = (raw: string): string =>
 	raw

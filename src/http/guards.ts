@@ -4,6 +4,7 @@ import { holderOf } from "../auth/named-tokens";
 import { verifyParticipantToken } from "../auth/participant-token";
 import type { AppEnv } from "./app-env";
 import { Problem } from "./problem";
+import { checkSecret } from "./secrets";
 
 export const MAX_BODY_BYTES = 8 * 1024;
 
@@ -44,6 +45,7 @@ const unauthorized = (detail: string) =>
 	);
 
 export const requireParticipant = createMiddleware<AppEnv>(async (c, next) => {
+	checkSecret(c.env, "PARTICIPANT_TOKEN_SECRET");
 	const token = bearer(c.req.header("authorization"));
 	if (!token) throw unauthorized("Send the participant token as Authorization: Bearer <token>.");
 	const participantId = await verifyParticipantToken(token, c.env.PARTICIPANT_TOKEN_SECRET);
@@ -58,6 +60,7 @@ export function committeeMemberOf(header: string | undefined, configured: string
 }
 
 export const requireCommittee = createMiddleware<AppEnv>(async (c, next) => {
+	checkSecret(c.env, "COMMITTEE_TOKENS");
 	const member = committeeMemberOf(c.req.header("authorization"), c.env.COMMITTEE_TOKENS);
 	if (!member) throw unauthorized("A committee member's token is required.");
 	c.set("member", member);

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { holderOf } from "../auth/named-tokens";
+import { addressPrefix } from "./address";
 import type { AppEnv } from "./app-env";
 import { committeeMemberOf } from "./guards";
 import { Problem } from "./problem";
@@ -9,6 +10,9 @@ type LimitBinding = "ISSUANCE_LIMIT" | "ACTION_LIMIT" | "PUBLIC_READ_LIMIT" | "M
 
 /** The caller's address, only to key a limit; it is never stored. */
 export const clientAddress = (c: Context<AppEnv>) => c.req.header("cf-connecting-ip") ?? "unknown";
+
+/** What one subscriber controls: IPv4 the address, IPv6 its /64 (rotating inside it is free). */
+const subscriberKey = (c: Context<AppEnv>) => addressPrefix(clientAddress(c));
 
 async function enforce(c: Context<AppEnv>, binding: LimitBinding, key: string, retryAfterS: number): Promise<void> {
 	const { success } = await c.env[binding].limit({ key });
@@ -27,7 +31,7 @@ async function enforce(c: Context<AppEnv>, binding: LimitBinding, key: string, r
 /** New participant tokens per address; a committee token (rehearsals, load tests) is exempt. */
 export const limitIssuance = createMiddleware<AppEnv>(async (c, next) => {
 	if (!committeeMemberOf(c.req.header("authorization"), c.env.COMMITTEE_TOKENS)) {
-		await enforce(c, "ISSUANCE_LIMIT", clientAddress(c), 60);
+		await enforce(c, "ISSUANCE_LIMIT", subscriberKey(c), 60);
 	}
 	await next();
 });
@@ -52,7 +56,7 @@ export const limitPublicReads = createMiddleware<AppEnv>(async (c, next) => {
 			throw new Problem(401, "unauthorized", "Unknown API key", "Send a key from the organizing committee, or none.");
 		await enforce(c, "MEDIA_READ_LIMIT", partner.name, 60);
 	} else {
-		await enforce(c, "PUBLIC_READ_LIMIT", clientAddress(c), 60);
+		await enforce(c, "PUBLIC_READ_LIMIT", subscriberKey(c), 60);
 	}
 	await next();
 });

@@ -5,6 +5,7 @@ import { nextCeremonyYear } from "../domain/calendar";
 import { committeeMemberOf, requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
+import { checkSecret, requireSecrets } from "../http/secrets";
 import { bodyAnswers, busy } from "../schemas/answers";
 import { problemContent, Timestamp, YearParam } from "../schemas/common";
 import { LiveTicketInput, LiveTotals } from "../schemas/live";
@@ -17,7 +18,7 @@ adminLive.openapi(
 		path: "/api/v1/admin/tickets",
 		tags: ["committee"],
 		security: [{ committeeToken: [] }],
-		middleware: [requireCommittee],
+		middleware: [requireSecrets("PARTICIPANT_TOKEN_SECRET"), requireCommittee],
 		operationId: "issueLiveTicket",
 		summary: "A single-use ticket, valid 30 s, for a browser's live socket on one ceremony",
 		description: "A browser opens the live socket with `?ticket=`, so that the committee token never appears in a URL.",
@@ -78,6 +79,8 @@ adminLive.openapi(
 	async (c) => {
 		const { year } = c.req.valid("param");
 		const { ticket } = c.req.valid("query");
+		checkSecret(c.env, "COMMITTEE_TOKENS");
+		checkSecret(c.env, "PARTICIPANT_TOKEN_SECRET");
 		const fromHeader = committeeMemberOf(c.req.header("authorization"), c.env.COMMITTEE_TOKENS);
 		const verified = !fromHeader && ticket ? await verifyTicket(ticket, c.env.PARTICIPANT_TOKEN_SECRET) : null;
 		const fromTicket = verified?.year === year ? verified : null;

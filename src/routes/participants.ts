@@ -12,8 +12,9 @@ import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
 import { limitIssuance } from "../http/rate-limits";
+import { requireSecrets } from "../http/secrets";
 import { validationProblem } from "../http/validation";
-import { bodyAnswers, busy, invalidYear, publicReadAnswers, rateLimited } from "../schemas/answers";
+import { bodyAnswers, busy, invalidYear, misconfigured, publicReadAnswers, rateLimited } from "../schemas/answers";
 import { problemContent, YearParam } from "../schemas/common";
 import { NewParticipant, NewParticipantInput, Profile, ProfileInput } from "../schemas/participant";
 import { certificateUrl, participantShard } from "./participant-shard";
@@ -40,7 +41,7 @@ participants.openapi(
 	createRoute({
 		method: "post",
 		path: "/api/v1/participants",
-		middleware: [limitIssuance, requireTurnstile],
+		middleware: [requireSecrets("PARTICIPANT_TOKEN_SECRET", "TURNSTILE_SECRET"), limitIssuance, requireTurnstile],
 		operationId: "createParticipant",
 		tags: ["participants"],
 		security: [],
@@ -51,9 +52,12 @@ participants.openapi(
 		responses: {
 			201: { description: "The new participant", content: { "application/json": { schema: NewParticipant } } },
 			400: problemContent("`validation` or `malformed-request`: an invalid body"),
-			403: problemContent("`turnstile-required` or `turnstile-failed`: the human check (production only)"),
+			403: problemContent(
+				"`turnstile-required` (with the widget's `siteKey`) or `turnstile-failed`: the human check (production)",
+			),
 			...bodyAnswers,
 			429: rateLimited,
+			503: misconfigured,
 		},
 	}),
 	async (c) => {
@@ -131,7 +135,13 @@ participants.openapi(
 					"body",
 				);
 			}
-			if (displayName === "") displayName = null;
+			if (displayName === "") {
+				// Only spaces clear the name; invisible or blank characters alone are no name at all.
+				if (input.displayName?.trim() !== "") {
+					throw validationProblem([{ path: ["displayName"], message: "has nothing visible in it" }], "body");
+				}
+				displayName = null;
+			}
 		}
 		if (input.region !== undefined && !isRegionCode(input.region)) {
 			throw validationProblem([{ path: ["region"], message: "is not an ISO 3166-1 alpha-2 code" }], "body");

@@ -64,6 +64,9 @@ const csvContent = (header: string) => ({
 	},
 });
 
+const invalidYearOrFormat = problemContent(
+	"`validation`: an invalid year, or a `format` other than json or csv (the CSV convenience)",
+);
 const notModified = { description: "Not modified: the `If-None-Match` ETag is current" };
 const noCeremony = problemContent("`ceremony-not-found`: no ceremony for that year");
 
@@ -94,7 +97,7 @@ stats.openapi(
 		responses: {
 			200: { description: "Totals", content: { "application/json": { schema: Stats } } },
 			304: notModified,
-			400: invalidYear,
+			400: invalidYearOrFormat,
 			...publicReadAnswers,
 			404: noCeremony,
 		},
@@ -154,7 +157,7 @@ stats.openapi(
 		responses: {
 			200: { description: "Per region", content: { "application/json": { schema: RegionsStats } } },
 			304: notModified,
-			400: invalidYear,
+			400: invalidYearOrFormat,
 			...publicReadAnswers,
 			404: noCeremony,
 		},
@@ -216,7 +219,7 @@ function loadTimeseries(c: Context<AppEnv>, year: number, query: TimeseriesQuery
 
 const TIMESERIES_DESCRIPTION =
 	"Offerings of each type per minute or per hour, intervals without any left out; by default the last 24 hours, at most 31 days at once. Cached for 1 s at the edge, with an ETag.";
-const invalidRange = problemContent("`validation`: an invalid year, interval or range");
+const invalidRange = problemContent("`validation`: an invalid year, interval, range or `format`");
 
 stats.openapi(
 	createRoute({

@@ -15,6 +15,11 @@ export const busy = retryLater(
 	"`unavailable`: busy or restarting; retry after `Retry-After` seconds (an action with the same Idempotency-Key)",
 );
 
+/** A production configuration without a secret the route needs (see docs/OPERATIONS.md). */
+export const misconfigured = problemContent(
+	"`misconfigured`: a secret this operation needs is missing or too short in the configuration",
+);
+
 /** Every public read under /api/v1/ceremonies/: its media key is checked and its address or key is rate-limited. */
 export const publicReadAnswers = {
 	401: problemContent("`unauthorized`: an `X-API-Key` that is not a media key (send none, or one of yours)"),

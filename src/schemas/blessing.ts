@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { BLESSING_MAX_LENGTH } from "../domain/blessing-text";
-import { Timestamp } from "./common";
+import { Timestamp, WELL_FORMED_MESSAGE, wellFormed } from "./common";
 
 export const BlessingMessage = z
 	.string()
+	.refine(wellFormed, WELL_FORMED_MESSAGE)
 	.min(1)
 	.max(BLESSING_MAX_LENGTH * 4, `must be at most ${BLESSING_MAX_LENGTH} characters`)
 	.openapi({
@@ -36,7 +37,7 @@ export const BlessingPageQuery = z.object({
 });
 
 export const ReportInput = z
-	.object({ reason: z.string().max(200).optional() })
+	.object({ reason: z.string().refine(wellFormed, WELL_FORMED_MESSAGE).max(200).optional() })
 	.strict()
 	.openapi("BlessingReportInput");
 

@@ -25,6 +25,10 @@ export const LocalizedText = z
 	.object({ "zh-Hans": z.string(), "zh-Hant": z.string(), en: z.string() })
 	.openapi("LocalizedText");
 
+/** Text that is well-formed UTF-16: a lone surrogate would count as one character and store as U+FFFD. */
+export const wellFormed = (text: string) => text.isWellFormed();
+export const WELL_FORMED_MESSAGE = "is not well-formed Unicode (a lone surrogate)";
+
 export const YearParam = z.object({
 	year: z.coerce
 		.number()

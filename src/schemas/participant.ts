@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { DISPLAY_NAME_MAX_LENGTH } from "../domain/blessing-text";
-import { ActionCounts, Locale, RegionCode } from "./common";
+import { ActionCounts, Locale, RegionCode, WELL_FORMED_MESSAGE, wellFormed } from "./common";
 
 export const NewParticipantInput = z.object({ locale: Locale.optional() }).strict().openapi("NewParticipantInput");
 
@@ -15,6 +15,7 @@ export const ProfileInput = z
 	.object({
 		displayName: z
 			.string()
+			.refine(wellFormed, WELL_FORMED_MESSAGE)
 			.max(DISPLAY_NAME_MAX_LENGTH * 4)
 			.nullable()
 			.optional()

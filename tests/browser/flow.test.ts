@@ -172,19 +172,29 @@ describe("the online rites, start to certificate", () => {
 			expect(png.subarray(0, 8).toString("hex")).toBe("89504e470d0a1a0a");
 			expect(png.length).toBeGreaterThan(20_000);
 
-			// The share link opens the certificate.
+			// The share link opens the certificate's share page, which previews in the sharer's language.
 			const link = await page.inputValue("#share-link");
-			expect(link).toContain(`c=${encodeURIComponent(s.participantId ?? "")}`);
+			expect(new URL(link).pathname).toBe(`/c/${year}/${s.participantId}`);
 			const shared = await context.newPage();
 			await shared.goto(link);
 			await shared.waitForFunction(() => {
 				const img = document.querySelector("#shared-img") as HTMLImageElement | null;
-				return img?.complete && img.naturalWidth > 0 && !document.querySelector("#shared")?.hasAttribute("hidden");
+				return Boolean(img?.complete && img.naturalWidth > 0);
 			});
+			expect(await shared.evaluate(() => document.documentElement.lang)).toBe(c.lang);
+			const tag = (selector: string) => shared.locator(selector).getAttribute("content");
+			expect(await tag('meta[property="og:title"]')).toContain(c.name);
+			expect(await tag('meta[property="og:description"]')).toContain(String(number));
+			expect(await tag('meta[name="twitter:title"]')).toBe(await tag('meta[property="og:title"]'));
+			expect(await tag('meta[name="twitter:description"]')).toBe(await tag('meta[property="og:description"]'));
+			expect(await tag('meta[name="twitter:card"]')).toBe("summary");
+			const [sharedDownload] = await Promise.all([shared.waitForEvent("download"), shared.click("#save-png")]);
+			expect(sharedDownload.suggestedFilename()).toBe(`certificate-${year}-${number}.png`);
 			await shared.close();
 
 			// The blessing appears on the wall, in the reader's script.
 			const expected = "write" in c.blessing ? c.blessing.write.slice(0, 6) : c.blessing.expect;
+			await page.locator("#wall").scrollIntoViewIfNeeded();
 			await page.locator("#wall-list .blessing-text", { hasText: expected }).first().waitFor({ timeout: 30_000 });
 			await shot(page, `participant-${c.lang}-${n(shotNo++)}-wall`);
 

@@ -60,6 +60,7 @@ describe("the blessing wall", () => {
 			if (r.url().endsWith(`/blessings/${id}/reports`)) reports.push(r.status());
 		});
 		await page.goto(`${baseURL()}/`);
+		await page.locator("#wall").scrollIntoViewIfNeeded();
 		const item = page.locator("#wall-list li.blessing", { hasText: code });
 		await item.waitFor();
 		// Shown in the reader's script.
@@ -120,6 +121,7 @@ describe("the blessing wall", () => {
 		await blessingOnTheWall(`国泰民安 华夏同心 ${code}`);
 		const { context, page } = await open(browser, { locale: "zh-TW" });
 		await page.goto(`${baseURL()}/`);
+		await page.locator("#wall").scrollIntoViewIfNeeded();
 		const text = page.locator("#wall-list li.blessing", { hasText: code }).locator(".blessing-text");
 		await text.waitFor();
 		expect(await text.textContent()).toContain("國泰民安 華夏同心");

@@ -274,3 +274,71 @@ describe("display names", () => {
 		);
 	});
 });
+
+describe("the word list against disguised words", () => {
+	const disguises = ["\u034F", "\uFE00", "\u{E0020}", "\u061C", "\u3164", "\u2800", "\u{E0001}", "\u200D", "\u{E0100}"];
+
+	it("holds a blessing whose hold word is split by an invisible or blank character", async () => {
+		for (const [i, mark] of disguises.entries()) {
+			const p = await newParticipant();
+			const message = `诚心祈福 广${mark}告 ${i}号`;
+			expect((await act(p.token, `disguise-key-${i}-0000`, { type: "blessing", message })).status).toBe(201);
+		}
+		const p = await newParticipant();
+		const upper = { type: "blessing", message: "欢迎 加\u{E0020}微\uFE0F信 ＡＢ" };
+		expect((await act(p.token, "disguise-key-wechat", upper)).status).toBe(201);
+		await flushShards();
+		const shown = (await wall()).map((b) => b.text);
+		const held = (await queue("held")).map((b) => b.text["zh-Hans"]);
+		for (const i of disguises.keys()) {
+			expect(shown.some((t) => t.startsWith("诚心祈福") && t.endsWith(`${i}号`))).toBe(false);
+			expect(held.filter((t) => t.startsWith("诚心祈福") && t.endsWith(`${i}号`))).toHaveLength(1);
+		}
+		// Stored without the invisible characters: what the committee reads is what matched.
+		expect(held).toContain("诚心祈福 广告 0号");
+		expect(held.some((t) => t.startsWith("欢迎 加微信"))).toBe(true);
+	});
+
+	it("refuses a text that folds to nothing visible with 400", async () => {
+		const p = await newParticipant();
+		for (const [i, message] of ["\u2800\u2800", "\u3164", "\u{E0020}\u034F\uFE00", " \u200B\u2800 "].entries()) {
+			await expectProblem(await act(p.token, `empty-fold-${i}-0000`, { type: "blessing", message }), 400, "validation");
+		}
+	});
+
+	it("screens display names with the same folding, in either script", async () => {
+		const p = await newParticipant();
+		const res = await call(`/api/v1/ceremonies/${YEAR}/participants/me`, {
+			method: "PUT",
+			headers: { authorization: `Bearer ${p.token}` },
+			json: { displayName: "小\u2800廣\u034F告" },
+		});
+		expect(res.status).toBe(200);
+		expect(await res.json()).toMatchObject({ displayName: "小廣告", displayNameState: "held" });
+	});
+});
+
+describe("ill-formed UTF-16", () => {
+	it("is refused with 400 before its length is counted: in a blessing, a name and a report reason", async () => {
+		const p = await newParticipant();
+		const lone = "\uD800";
+		await expectProblem(
+			await act(p.token, "lone-surrogate-0001", { type: "blessing", message: `平安${lone}` }),
+			400,
+			"validation",
+		);
+		await expectProblem(
+			await act(p.token, "lone-surrogate-0002", { type: "blessing", message: `${"福".repeat(199)}\uDC00` }),
+			400,
+			"validation",
+		);
+		const put = await call(`/api/v1/ceremonies/${YEAR}/participants/me`, {
+			method: "PUT",
+			headers: { authorization: `Bearer ${p.token}` },
+			json: { displayName: `${"名".repeat(31)}${lone}` },
+		});
+		await expectProblem(put, 400, "validation");
+		// A well-formed astral character still counts as one.
+		expect((await act(p.token, "astral-ok-0001", { type: "blessing", message: "𠀀".repeat(200) })).status).toBe(201);
+	});
+});

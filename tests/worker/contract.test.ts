@@ -1,7 +1,18 @@
 import { exports } from "cloudflare:workers";
 import { type Schema, Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
-import { act, BASE, COMMITTEE, call, ceremony, flushShards, newParticipant, YEAR } from "./helpers";
+import {
+	act,
+	BASE,
+	COMMITTEE,
+	call,
+	ceremony,
+	committee,
+	expectProblem,
+	flushShards,
+	newParticipant,
+	YEAR,
+} from "./helpers";
 
 type Operation = {
 	security?: Array<Record<string, string[]>>;
@@ -231,5 +242,23 @@ describe("CSV", () => {
 		const res = await call(`/api/v1/ceremonies/${YEAR}/stats?format=xml`);
 		expect(res.status).toBe(400);
 		expect(await res.json()).toMatchObject({ type: "/problems/validation", errors: [{ path: "format" }] });
+	});
+});
+
+describe("the live URL without an upgrade", () => {
+	it("answers the live totals once, to a committee member, and spends a ticket used for it", async () => {
+		const live = `/api/v1/admin/ceremonies/${YEAR}/live`;
+		await expectProblem(await call(live), 401, "unauthorized");
+
+		const totals = await committee(live);
+		expect(totals.status).toBe(200);
+		expect(await totals.json()).toMatchObject({ type: "totals", stats: { year: YEAR } });
+
+		const { ticket } = await (await committee("/api/v1/admin/tickets", { method: "POST", json: { year: YEAR } })).json<{
+			ticket: string;
+		}>();
+		const withTicket = `${live}?ticket=${encodeURIComponent(ticket)}`;
+		expect((await call(withTicket)).status).toBe(200);
+		await expectProblem(await call(withTicket), 401, "unauthorized");
 	});
 });

@@ -44,6 +44,23 @@ describe("rate limits", () => {
 		expect((await issue("198.51.100.8")).status).toBe(201);
 	});
 
+	it("limit new tokens per IPv6 /64, not per address: rotating addresses inside one /64 gains nothing", async () => {
+		let issued = 0;
+		let refused: Response | null = null;
+		while (!refused && issued <= 240) {
+			// A new address of the same /64 for every request, spelled in several ways.
+			const host = (issued + 1).toString(16);
+			const address = issued % 2 === 0 ? `2001:db8:77:1::${host}` : `2001:0db8:0077:0001:0:0:${host}:1`;
+			const res = await issue(address);
+			if (res.status === 201) issued++;
+			else refused = res;
+		}
+		expect(issued).toBeGreaterThanOrEqual(120);
+		expect(issued).toBeLessThanOrEqual(240);
+		await expectProblem(refused as Response, 429, "rate-limited");
+		expect((await issue("2001:db8:77:2::1")).status).toBe(201);
+	});
+
 	it("limit anonymous public reads per address, and give media keys a limit of their own", async () => {
 		const read = (ip: string, headers: Record<string, string> = {}) =>
 			call(`/api/v1/ceremonies/${YEAR}/stats`, { headers: { "cf-connecting-ip": ip, ...headers } });

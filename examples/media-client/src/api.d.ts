@@ -1051,7 +1051,7 @@ export interface operations {
                     "application/problem+json": components["schemas"]["Problem"];
                 };
             };
-            /** @description `turnstile-required` or `turnstile-failed`: the human check (production only) */
+            /** @description `turnstile-required` (with the widget's `siteKey`) or `turnstile-failed`: the human check (production) */
             403: {
                 headers: {
                     [name: string]: unknown;
@@ -1083,6 +1083,15 @@ export interface operations {
                 headers: {
                     /** @description Seconds to wait before trying again */
                     "Retry-After": string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["Problem"];
+                };
+            };
+            /** @description `misconfigured`: a secret this operation needs is missing or too short in the configuration */
+            503: {
+                headers: {
                     [name: string]: unknown;
                 };
                 content: {
@@ -1467,7 +1476,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: the year is not a number from 2000 to 2100 */
+            /** @description `validation`: an invalid year, or a `format` other than json or csv (the CSV convenience) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1623,7 +1632,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: the year is not a number from 2000 to 2100 */
+            /** @description `validation`: an invalid year, or a `format` other than json or csv (the CSV convenience) */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1786,7 +1795,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: an invalid year, interval or range */
+            /** @description `validation`: an invalid year, interval, range or `format` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1871,7 +1880,7 @@ export interface operations {
                 };
                 content?: never;
             };
-            /** @description `validation`: an invalid year, interval or range */
+            /** @description `validation`: an invalid year, interval, range or `format` */
             400: {
                 headers: {
                     [name: string]: unknown;

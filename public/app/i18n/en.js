@@ -1,6 +1,6 @@
 /** English strings. Placeholders are written {name}. */
 export default {
-	"doc.title": "Online Worship · Ancestor Worship Ceremony at the Yellow Emperor's Hometown",
+	"doc.title": "Take part online · Yellow Emperor's Hometown Ancestor Worship",
 	skip: "Skip to main content",
 	"site.title": "Yellow Emperor's Hometown Ancestor Worship Ceremony",
 	"site.subtitle": "Take part online",

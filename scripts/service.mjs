@@ -1,0 +1,114 @@
+// Starts the service (wrangler dev, fresh local state) on a free loopback port for the page audits
+// (Lighthouse, pa11y, html-validate), waits until the current ceremony is open, and stops it.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+
+export const COMMITTEE_TOKEN = "audit-committee-token";
+
+/** @returns {Promise<number>} a free TCP port on the loopback interface */
+export function freePort() {
+	return new Promise((resolve, reject) => {
+		const srv = createServer();
+		srv.unref();
+		srv.on("error", reject);
+		srv.listen(0, "127.0.0.1", () => {
+			const addr = srv.address();
+			const port = typeof addr === "object" && addr ? addr.port : 0;
+			srv.close(() => resolve(port));
+		});
+	});
+}
+
+/**
+ * @param {() => Promise<boolean>} check
+ * @param {string} what
+ * @param {number} timeoutMs
+ * @param {import("node:child_process").ChildProcess} child
+ */
+async function waitFor(check, what, timeoutMs, child) {
+	const deadline = Date.now() + timeoutMs;
+	while (Date.now() < deadline) {
+		if (child.exitCode !== null) throw new Error(`the service exited (${child.exitCode}) before ${what}`);
+		try {
+			if (await check()) return;
+		} catch {
+			// not up yet
+		}
+		await new Promise((r) => setTimeout(r, 300));
+	}
+	throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * The service to audit: AUDIT_BASE_URL when given (a service already running), else one started here.
+ * @returns {Promise<{baseURL: string, stop: () => void}>}
+ */
+export async function startService() {
+	const given = process.env.AUDIT_BASE_URL?.replace(/\/$/, "");
+	if (given) return { baseURL: given, stop: () => {} };
+	const port = await freePort();
+	const state = mkdtempSync(join(tmpdir(), "baizu-audit-"));
+	const baseURL = `http://127.0.0.1:${port}`;
+	const child = spawn(
+		"npx",
+		[
+			"wrangler",
+			"dev",
+			"--port",
+			String(port),
+			"--ip",
+			"127.0.0.1",
+			"--persist-to",
+			state,
+			"--var",
+			"ENVIRONMENT:development",
+			"--var",
+			`COMMITTEE_TOKENS:audit:${COMMITTEE_TOKEN}`,
+			"--var",
+			"PARTICIPANT_TOKEN_SECRET:audit-secret",
+			"--var",
+			"DEFAULT_SHARD_COUNT:4",
+			"--show-interactive-dev-session=false",
+		],
+		{
+			stdio: ["ignore", "pipe", "pipe"],
+			detached: true,
+			env: { ...process.env, CI: "true", WRANGLER_SEND_METRICS: "false" },
+		},
+	);
+	let output = "";
+	const keep = (/** @type {Buffer} */ b) => {
+		output = (output + b.toString()).slice(-20_000);
+	};
+	child.stdout?.on("data", keep);
+	child.stderr?.on("data", keep);
+	const stop = () => {
+		if (child.pid && child.exitCode === null) {
+			try {
+				process.kill(-child.pid, "SIGTERM");
+			} catch {
+				child.kill("SIGTERM");
+			}
+		}
+		rmSync(state, { recursive: true, force: true });
+	};
+	try {
+		await waitFor(async () => (await fetch(`${baseURL}/healthz`)).ok, "/healthz", 90_000, child);
+		await waitFor(
+			async () => {
+				const r = await fetch(`${baseURL}/api/v1/ceremonies/current`);
+				return r.ok && (await r.json()).status === "open";
+			},
+			"the current ceremony to open",
+			60_000,
+			child,
+		);
+	} catch (e) {
+		stop();
+		throw new Error(`${/** @type {Error} */ (e).message}\n--- wrangler output ---\n${output}`);
+	}
+	return { baseURL, stop };
+}

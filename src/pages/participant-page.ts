@@ -1,0 +1,42 @@
+import { welcomeView } from "../../public/app/views/welcome.js";
+import { type Lang, translate } from "../../public/shared/lang.js";
+import { toHtml } from "../../public/shared/tree.js";
+import type { Ceremony } from "../schemas/ceremony";
+
+/**
+ * The participant page's first view in the reader's language, written into the page's HTML: the
+ * static text translated, the welcome step with the ceremony filled in. Script then only wires it.
+ */
+export function firstView(page: Response, lang: Lang, ceremony: Ceremony | null): Response {
+	const t = (key: string) => translate(lang, key);
+	const stage = ceremony
+		? welcomeView(lang, ceremony, { start: "welcome.start", canStart: ceremony.status === "open" })
+				.map(toHtml)
+				.join("")
+		: // The ceremony could not be read: the page's script tries again and says so if it still fails.
+			toHtml(["h1", { id: "step-heading", tabindex: "-1", text: t("site.subtitle") }, []]);
+	return new HTMLRewriter()
+		.on("html", { element: (e) => void e.setAttribute("lang", lang) })
+		.on("title", { element: (e) => void e.setInnerContent(t("doc.title")) })
+		.on("[data-i18n]", {
+			element: (e) => void e.setInnerContent(t(e.getAttribute("data-i18n") ?? "")),
+		})
+		.on("[data-i18n-attr]", {
+			element: (e) => {
+				for (const pair of (e.getAttribute("data-i18n-attr") ?? "").split(";")) {
+					const [attr, key] = pair.split(":");
+					if (attr && key) e.setAttribute(attr.trim(), t(key.trim()));
+				}
+			},
+		})
+		.on(".lang-switch button[data-lang]", {
+			element: (e) => void e.setAttribute("aria-pressed", String(e.getAttribute("data-lang") === lang)),
+		})
+		.on("#stage", {
+			element: (e) => {
+				e.setAttribute("data-first-view", lang);
+				e.setInnerContent(stage, { html: true });
+			},
+		})
+		.transform(page);
+}
