@@ -1,10 +1,5 @@
-import {
-	env,
-	evictDurableObject,
-	listDurableObjectIds,
-	runDurableObjectAlarm,
-	runInDurableObject,
-} from "cloudflare:test";
+import { evictDurableObject, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardIndexFor, shardName } from "../../src/domain/shard-routing";
 import { act, audit, call, ceremony, committee, flushShards, newParticipant, stats, YEAR } from "./helpers";

@@ -1,4 +1,5 @@
-import { env, listDurableObjectIds, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { listDurableObjectIds, runDurableObjectAlarm } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { nextCeremonyYear } from "../../src/domain/calendar";
 
@@ -13,7 +14,7 @@ export function call(path: string, init: RequestInit & { json?: unknown } = {}):
 		body = JSON.stringify(init.json);
 		if (!headers.has("content-type")) headers.set("content-type", "application/json");
 	}
-	return SELF.fetch(`${BASE}${path}`, { ...init, headers, body });
+	return exports.default.fetch(`${BASE}${path}`, { ...init, headers, body });
 }
 
 export async function newParticipant(): Promise<{ participantId: string; token: string }> {

@@ -1,4 +1,5 @@
-import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../durable/snapshot-protocol";
 import { shardIndexFor, shardName } from "../../src/domain/shard-routing";

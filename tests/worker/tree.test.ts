@@ -1,10 +1,5 @@
-import {
-	env,
-	evictDurableObject,
-	listDurableObjectIds,
-	runDurableObjectAlarm,
-	runInDurableObject,
-} from "cloudflare:test";
+import { evictDurableObject, listDurableObjectIds, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { aggregatorIndexFor, aggregatorName, shardIndexFor } from "../../src/domain/shard-routing";
 import { call, committee, flushShards, newParticipant } from "./helpers";
