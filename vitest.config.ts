@@ -19,7 +19,7 @@ export default defineConfig({
 	],
 	test: {
 		include: ["tests/**/*.test.ts"],
-		exclude: ["tests/browser/**"],
+		exclude: ["tests/browser/**", "tests/load/**"],
 		testTimeout: 60_000,
 		hookTimeout: 60_000,
 	},

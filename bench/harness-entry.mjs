@@ -1,7 +1,12 @@
 // The benchmark's entry module: the Worker bundle as built by `wrangler deploy --dry-run`, with
-// its Durable Object classes subclassed only to count the requests they take and report each
-// shard's SQLite size. Copied next to the bundle (index.js) at build time; never deployed.
-import worker, { CeremonyDO as BaseCeremonyDO, ShardDO as BaseShardDO } from "./index.js";
+// every Durable Object call counted where it crosses the boundary (the stubs the Worker and the
+// objects themselves get from their env), and shards that report their SQLite size. Copied next
+// to the bundle (index.js) at build time; never deployed.
+import worker, {
+	AggregatorDO as BaseAggregatorDO,
+	CeremonyDO as BaseCeremonyDO,
+	ShardDO as BaseShardDO,
+} from "./index.js";
 
 // In workerd on one machine the Durable Objects run in the Worker's isolate, so one module-level
 // tally sees every call.
@@ -11,7 +16,8 @@ const tally = {
 	largestBatch: 0,
 	shardOther: 0,
 	ceremonyCalls: 0,
-	/** Calls by class and method, e.g. "CeremonyDO.getConfig". */
+	aggregatorCalls: 0,
+	/** Calls by class and method, e.g. "CeremonyDO.getConfig"; alarms as "ShardDO.alarm". */
 	byMethod: {},
 };
 const countMethod = (name) => {
@@ -19,36 +25,77 @@ const countMethod = (name) => {
 };
 const BENCH_PREFIX = "/__bench/";
 
-/** A subclass whose entry points (RPC methods, alarm, fetch) count their calls; nothing else changes. */
-function counted(Base, entryPoints, onCall) {
-	class Counted extends Base {}
-	for (const name of entryPoints) {
-		const descriptor = Object.getOwnPropertyDescriptor(Base.prototype, name);
-		if (typeof descriptor?.value !== "function") continue;
-		Object.defineProperty(Counted.prototype, name, {
-			...descriptor,
-			value(...args) {
-				onCall(name, args);
-				return descriptor.value.apply(this, args);
-			},
-		});
-	}
-	return Counted;
-}
-
-const SHARD_ENTRY = new Set(["perform", "profile", "updateProfile", "alarm", "seal", "pullSnapshot", "audit"]);
-
 function countPerform(size) {
 	tally.performCalls++;
 	tally.performActions += size;
 	tally.largestBatch = Math.max(tally.largestBatch, size);
 }
 
-const CountedShard = counted(BaseShardDO, SHARD_ENTRY, (name, args) => {
-	countMethod(`ShardDO.${name}`);
-	if (name === "perform") countPerform(args[1]?.length ?? 0);
-	else tally.shardOther++;
-});
+const CLASS_OF = { SHARD: "ShardDO", AGGREGATOR: "AggregatorDO", CEREMONY: "CeremonyDO" };
+
+function countCall(className, method, args) {
+	countMethod(`${className}.${method}`);
+	if (className === "ShardDO") {
+		if (method === "perform") countPerform(args[1]?.length ?? 0);
+		else tally.shardOther++;
+	} else if (className === "CeremonyDO") tally.ceremonyCalls++;
+	else tally.aggregatorCalls++;
+}
+
+/** A stub whose every method call is counted before it goes out. */
+function countingStub(stub, className) {
+	return new Proxy(stub, {
+		get(target, prop) {
+			const value = target[prop];
+			if (typeof prop !== "string" || typeof value !== "function") return value;
+			return (...args) => {
+				countCall(className, prop, args);
+				return target[prop](...args);
+			};
+		},
+	});
+}
+
+/** The namespace, handing out counting stubs. */
+function countingNamespace(namespace, className) {
+	return new Proxy(namespace, {
+		get(target, prop) {
+			if (prop === "getByName") return (name) => countingStub(target.getByName(name), className);
+			if (prop === "get") return (id) => countingStub(target.get(id), className);
+			const value = target[prop];
+			return typeof value === "function" ? value.bind(target) : value;
+		},
+	});
+}
+
+const countingEnvs = new WeakMap();
+function countingEnv(env) {
+	let wrapped = countingEnvs.get(env);
+	if (!wrapped) {
+		wrapped = { ...env };
+		for (const [binding, className] of Object.entries(CLASS_OF)) {
+			wrapped[binding] = countingNamespace(env[binding], className);
+		}
+		countingEnvs.set(env, wrapped);
+	}
+	return wrapped;
+}
+
+/** The class with an env that counts its outgoing calls, and its alarms counted. */
+function counted(Base, className) {
+	return class extends Base {
+		constructor(ctx, env) {
+			super(ctx, countingEnv(env));
+		}
+
+		alarm(...args) {
+			countMethod(`${className}.alarm`);
+			return super.alarm(...args);
+		}
+	};
+}
+
+const CountedShard = counted(BaseShardDO, "ShardDO");
 
 export class ShardDO extends CountedShard {
 	/**
@@ -57,8 +104,6 @@ export class ShardDO extends CountedShard {
 	 */
 	perform(identity, requests) {
 		if (this.env.BENCH_STORAGE_FREE !== "1") return super.perform(identity, requests);
-		countMethod("ShardDO.perform");
-		countPerform(requests.length);
 		this.fakeSeq = this.fakeSeq ?? 0;
 		return requests.map((r) => ({ kind: "accepted", seq: ++this.fakeSeq, type: r.type, certificate: this.fakeSeq }));
 	}
@@ -71,30 +116,8 @@ export class ShardDO extends CountedShard {
 	}
 }
 
-const CEREMONY_ENTRY = new Set([
-	"getConfig",
-	"configure",
-	"leaseCertificates",
-	"applySnapshot",
-	"alarm",
-	"pullStaleShards",
-	"stats",
-	"regions",
-	"timeseries",
-	"blessings",
-	"report",
-	"moderationQueue",
-	"moderate",
-	"eraseParticipant",
-	"fetch",
-	"broadcast",
-	"audit",
-	"close",
-]);
-export const CeremonyDO = counted(BaseCeremonyDO, CEREMONY_ENTRY, (name) => {
-	countMethod(`CeremonyDO.${name}`);
-	tally.ceremonyCalls++;
-});
+export const CeremonyDO = counted(BaseCeremonyDO, "CeremonyDO");
+export const AggregatorDO = counted(BaseAggregatorDO, "AggregatorDO");
 
 const CALIBRATION_YEAR = 2099;
 const TYPES = ["flower", "incense", "bow", "blessing"];
@@ -109,7 +132,7 @@ async function calibrate(env, params) {
 	const n = Number(params.get("n") ?? 1);
 	const reps = Number(params.get("reps") ?? 50);
 	const shard = Number(params.get("shard") ?? 0);
-	const identity = { year: CALIBRATION_YEAR, shardCount: 64, shardIndex: shard };
+	const identity = { year: CALIBRATION_YEAR, shardCount: 64, shardIndex: shard, configVersion: 1 };
 	const stub = env.SHARD.getByName(`${CALIBRATION_YEAR}/shard/${shard}`);
 	const tag = crypto.randomUUID().slice(0, 8);
 	const batches = Array.from({ length: reps }, (_, r) =>
@@ -134,7 +157,8 @@ async function calibrate(env, params) {
 }
 
 export default {
-	async fetch(request, env, ctx) {
+	async fetch(request, rawEnv, ctx) {
+		const env = countingEnv(rawEnv);
 		const url = new URL(request.url);
 		if (!url.pathname.startsWith(BENCH_PREFIX)) return worker.fetch(request, env, ctx);
 		if (url.pathname === `${BENCH_PREFIX}tally`) return Response.json(tally);
@@ -142,11 +166,11 @@ export default {
 			const year = Number(url.searchParams.get("year"));
 			const count = Number(url.searchParams.get("count"));
 			const shards = await Promise.all(
-				Array.from({ length: count }, (_, i) => env.SHARD.getByName(`${year}/shard/${i}`).benchInfo()),
+				Array.from({ length: count }, (_, i) => rawEnv.SHARD.getByName(`${year}/shard/${i}`).benchInfo()),
 			);
 			return Response.json(shards);
 		}
-		if (url.pathname === `${BENCH_PREFIX}calibrate`) return calibrate(env, url.searchParams);
+		if (url.pathname === `${BENCH_PREFIX}calibrate`) return calibrate(rawEnv, url.searchParams);
 		return new Response("no such bench route", { status: 404 });
 	},
 };

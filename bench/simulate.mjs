@@ -16,6 +16,7 @@
 //   --duration 5 (simulated seconds after 1 s of warm-up)  --seed 1
 //   --limit-rps N (a shard's request ceiling: the per-RPC cost is raised to at least 1000/N ms)
 import { parseArgs } from "node:util";
+import { simulateTree } from "./lib/tree-model.mjs";
 
 const { values: args } = parseArgs({
 	options: {
@@ -34,12 +35,13 @@ const { values: args } = parseArgs({
 		seed: { type: "string", default: "1" },
 		"new-share": { type: "string", default: "0.25" },
 		json: { type: "boolean", default: false },
+		tree: { type: "boolean", default: false },
+		colos: { type: "string", default: "300" },
+		poll: { type: "string", default: "100" },
 	},
 });
 const list = (s) => s.split(",").map(Number);
 
-/** Snapshot interval of a shard, as in durable/shard.ts: at most ~200 pushes a second in all. */
-const snapshotIntervalMs = (shardCount) => Math.min(5_000, Math.max(250, Math.ceil((shardCount * 1000) / 200)));
 const MAX_LEASE = 4096;
 
 /** A small deterministic PRNG (mulberry32), so runs repeat. */
@@ -229,7 +231,6 @@ function simulate({
 		maxBusy = Math.max(maxBusy, b);
 		sumBusy += b;
 	}
-	const snapshotsPerS = (shards * 1000) / snapshotIntervalMs(shards);
 	// A shard's certificate lease grows to MAX_LEASE numbers; newcomers take one number each.
 	const leasesPerS = (rate * newShare) / MAX_LEASE;
 	return {
@@ -242,12 +243,60 @@ function simulate({
 		p50: percentile(latencies, 0.5),
 		p99: percentile(latencies, 0.99),
 		unanswered: arrivals - completed,
-		ceremonyCallsPerS: snapshotsPerS + leasesPerS,
-		snapshotsPerS,
+		leasesPerS,
 	};
 }
 
+/** `--tree`: staleness at the public URL and the CeremonyDO's calls a second, per shard count. */
+function mainTree() {
+	const rows = [];
+	console.log(
+		[
+			"actions/s",
+			"shards",
+			"aggregators",
+			"p50 ms",
+			"p99 ms",
+			"max ms",
+			"CeremonyDO calls/s",
+			"of which pushes",
+			"bound",
+		].join("\t"),
+	);
+	for (const rate of list(args.rate)) {
+		for (const shards of list(args.shards)) {
+			const r = simulateTree({
+				rate,
+				shards,
+				durationS: Number(args.duration),
+				net: Number(args.net),
+				colos: Number(args.colos),
+				poll: Number(args.poll),
+				isolates: list(args.isolates)[0],
+				newShare: Number(args["new-share"]),
+				seed: Number(args.seed),
+			});
+			rows.push(r);
+			console.log(
+				[
+					rate,
+					shards,
+					r.aggregators,
+					Math.round(r.p50),
+					Math.round(r.p99),
+					Math.round(r.max),
+					Math.round(r.ceremonyCallsPerS),
+					Math.round(r.calls.aggregatorPushes),
+					Math.round(r.ceremonyCallsBound),
+				].join("\t"),
+			);
+		}
+	}
+	if (args.json) console.log(JSON.stringify(rows));
+}
+
 function main() {
+	if (args.tree) return mainTree();
 	const base = {
 		windowMs: Number(args.window),
 		maxBatch: Number(args["max-batch"]),
@@ -276,7 +325,7 @@ function main() {
 		"util max",
 		"p50 ms",
 		"p99 ms",
-		"CeremonyDO calls/s",
+		"leases/s",
 	];
 	console.log(header.join("\t"));
 	for (const isolates of list(args.isolates)) {
@@ -296,7 +345,7 @@ function main() {
 						r.utilisationMax.toFixed(2),
 						overloaded ? "overload" : r.p50.toFixed(1),
 						overloaded ? "overload" : r.p99.toFixed(1),
-						Math.round(r.ceremonyCallsPerS),
+						r.leasesPerS.toFixed(1),
 					].join("\t"),
 				);
 			}

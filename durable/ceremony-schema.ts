@@ -10,33 +10,6 @@ CREATE TABLE IF NOT EXISTS ceremony_state (
 );
 INSERT OR IGNORE INTO ceremony_state (id) VALUES (1);
 
--- The latest snapshot of every shard; the totals are their sum.
-CREATE TABLE IF NOT EXISTS shard_snapshots (
-	shard INTEGER PRIMARY KEY,
-	version INTEGER NOT NULL,
-	taken_at INTEGER NOT NULL,
-	received_at INTEGER NOT NULL,
-	sealed INTEGER NOT NULL,
-	participants INTEGER NOT NULL,
-	flower INTEGER NOT NULL, incense INTEGER NOT NULL, bow INTEGER NOT NULL, blessing INTEGER NOT NULL,
-	blessings_published INTEGER NOT NULL
-);
-CREATE TABLE IF NOT EXISTS shard_regions (
-	shard INTEGER NOT NULL, region TEXT NOT NULL,
-	participants INTEGER NOT NULL,
-	flower INTEGER NOT NULL, incense INTEGER NOT NULL, bow INTEGER NOT NULL, blessing INTEGER NOT NULL,
-	PRIMARY KEY (shard, region)
-) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS shard_minutes (
-	shard INTEGER NOT NULL, minute INTEGER NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,
-	PRIMARY KEY (shard, minute, type)
-) WITHOUT ROWID;
--- Sum of shard_minutes over shards, kept by the difference each snapshot brings.
-CREATE TABLE IF NOT EXISTS minute_totals (
-	minute INTEGER NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,
-	PRIMARY KEY (minute, type)
-) WITHOUT ROWID;
-
 CREATE TABLE IF NOT EXISTS certificate_leases (
 	start INTEGER PRIMARY KEY, end INTEGER NOT NULL, shard INTEGER NOT NULL, at INTEGER NOT NULL
 );
@@ -89,4 +62,9 @@ CREATE TABLE IF NOT EXISTS names (
 	moderated_at INTEGER
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS names_by_state_time ON names (state, created_at DESC, participant_id DESC);
+`;
+
+/** Added with the aggregation tree: participants who erased their blessings, so none reaches the wall later. */
+export const ERASURE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS erased_participants (participant_id TEXT PRIMARY KEY) WITHOUT ROWID;
 `;

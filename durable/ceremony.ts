@@ -1,37 +1,27 @@
 import { DurableObject } from "cloudflare:workers";
 import { TICKET_TTL_MS } from "../src/auth/live-ticket";
 import { applyInput, type CeremonyDefaults, defaultConfig } from "../src/domain/ceremony";
-import { isOverseas } from "../src/domain/regions";
-import { parseActionId, shardName } from "../src/domain/shard-routing";
+import { isOverseas, UNKNOWN_REGION } from "../src/domain/regions";
+import { aggregatorCount, aggregatorName, parseActionId, shardName } from "../src/domain/shard-routing";
 import { Problem, problemResponse } from "../src/http/problem";
 import type { Blessing, BlessingPage } from "../src/schemas/blessing";
 import type { CeremonyConfig, CeremonyInput } from "../src/schemas/ceremony";
-import { ACTION_TYPES, type ActionCounts, type ActionType, zeroCounts } from "../src/schemas/common";
+import { ACTION_TYPES, type ActionCounts, zeroCounts } from "../src/schemas/common";
 import { LiveClientMessage, type LivePong, type LiveTotals } from "../src/schemas/live";
 import type { Interval, RegionsStats, Stats, Timeseries } from "../src/schemas/stats";
-import { CEREMONY_SCHEMA, LIVE_SCHEMA, NAMES_SCHEMA, REPORT_SCHEMA } from "./ceremony-schema";
+import type { AggregatorApplyOutcome, AggregatorIdentity } from "./aggregator-protocol";
+import { CEREMONY_SCHEMA, ERASURE_SCHEMA, LIVE_SCHEMA, NAMES_SCHEMA, REPORT_SCHEMA } from "./ceremony-schema";
 import type { LeasedBlock } from "./certificate-lease";
-import type { ShardAudit, ShardIdentity, ShardSnapshot } from "./shard-protocol";
+import { ChildWatch } from "./push-schedule";
+import type { ShardAudit, ShardIdentity } from "./shard-protocol";
+import { MERGE_SCHEMA, SnapshotMerge } from "./snapshot-merge";
+import type { Snapshot, WallEntry } from "./snapshot-protocol";
 import { migrate, type SqlQuery, sqlOf } from "./sql";
 
 /** Published blessings kept on the wall; every blessing stays in its shard's log. */
 const WALL_WINDOW = 10_000;
-/** A shard whose snapshot is older than this is pulled while the ceremony is active. */
-const STALE_SNAPSHOT_MS = 5_000;
-const ACTIVE_FOR_MS = 60_000;
-const WATCH_INTERVAL_MS = 2_000;
 /** One report per blessing per address /64 counts within this window. */
 const REPORT_ADDRESS_WINDOW_MS = 86_400_000;
-
-type SnapshotRow = {
-	shard: number;
-	version: number;
-	taken_at: number;
-	received_at: number;
-	sealed: number;
-	participants: number;
-	blessings_published: number;
-} & ActionCounts;
 
 type WallRow = {
 	moderated_by: string | null;
@@ -110,8 +100,8 @@ export interface CeremonyAudit {
  */
 export class CeremonyDO extends DurableObject<Env> {
 	private readonly sql: SqlQuery;
-	private lastSnapshotAt = 0;
-	private watching = false;
+	private readonly merge: SnapshotMerge;
+	private readonly watch = new ChildWatch();
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -120,6 +110,9 @@ export class CeremonyDO extends DurableObject<Env> {
 		migrate(ctx.storage, LIVE_SCHEMA);
 		migrate(ctx.storage, REPORT_SCHEMA);
 		migrate(ctx.storage, NAMES_SCHEMA);
+		migrate(ctx.storage, ERASURE_SCHEMA);
+		migrate(ctx.storage, MERGE_SCHEMA);
+		this.merge = new SnapshotMerge(this.sql, ctx.storage);
 	}
 
 	private config(): CeremonyConfig | null {
@@ -147,14 +140,23 @@ export class CeremonyDO extends DurableObject<Env> {
 		if (base.closedAt !== null) return { kind: "closed", config: base };
 		const changesShards = input.shardCount !== undefined && input.shardCount !== base.shardCount;
 		const hasStarted =
-			now >= base.opensAt ||
-			this.sql`SELECT 1 FROM shard_snapshots LIMIT 1`.length > 0 ||
-			this.sql`SELECT 1 FROM certificate_leases LIMIT 1`.length > 0;
+			now >= base.opensAt || this.merge.hasChildren || this.sql`SELECT 1 FROM certificate_leases LIMIT 1`.length > 0;
 		if (existing && changesShards && hasStarted) return { kind: "shard-count-fixed", config: base };
 		const config = existing ? applyInput(base, input) : { ...applyInput(base, input), version: 1 };
 		this.saveConfig(config);
 		this.scheduleBroadcast();
+		if (existing) await this.announceConfigVersion(config);
 		return { kind: "configured", config, created: !existing };
+	}
+
+	/**
+	 * Tells every shard the new configuration version, so that a Worker acting under an older copy
+	 * is answered "stale" and refreshes it. A change happens a few times a ceremony: S calls each.
+	 */
+	private async announceConfigVersion(config: CeremonyConfig): Promise<void> {
+		await Promise.all(
+			this.identities(config).map((id) => this.shardStub(config.year, id.shardIndex).configChanged(id, config.version)),
+		);
 	}
 
 	// ---- certificate numbers ----
@@ -173,85 +175,84 @@ export class CeremonyDO extends DurableObject<Env> {
 	// ---- snapshots ----
 
 	/**
-	 * Applies a shard's snapshot if it is newer than the one held; an old or repeated one changes
-	 * nothing. Minute buckets are absolute, so the totals move by their difference.
+	 * Applies an aggregator's snapshot if it is newer than the one held; an old or repeated one
+	 * changes nothing. The blessings it carries reach the wall and the queue either way.
 	 */
-	async applySnapshot(year: number, snapshot: ShardSnapshot): Promise<{ applied: boolean; version: number }> {
-		this.lastSnapshotAt = Date.now();
-		this.watch();
-		const held = this.sql<{
-			version: number;
-		}>`SELECT version FROM shard_snapshots WHERE shard = ${snapshot.shardIndex}`[0];
-		// A shard that has taken no action yet has nothing to add.
-		if (!held && snapshot.version === 0) return { applied: false, version: 0 };
-		if (held && held.version >= snapshot.version) {
-			if (this.addToWall(snapshot)) this.scheduleBroadcast();
-			// The same version again: what the shard has is what is held, as of this newer snapshot.
-			if (held.version === snapshot.version) {
-				this.sql`UPDATE shard_snapshots SET taken_at = max(taken_at, ${snapshot.takenAt}), received_at = ${Date.now()}
-					WHERE shard = ${snapshot.shardIndex}`;
-			}
-			return { applied: false, version: held.version };
+	async applyAggregate(identity: AggregatorIdentity, snapshot: Snapshot): Promise<AggregatorApplyOutcome> {
+		const config = this.config();
+		if (!config || config.year !== identity.year || config.shardCount !== identity.shardCount) {
+			return { kind: "wrong-aggregator", detail: "this ceremony has another year or shard count" };
 		}
-		const s = snapshot;
-		this.sql`INSERT OR REPLACE INTO shard_snapshots
-			(shard, version, taken_at, received_at, sealed, participants, flower, incense, bow, blessing, blessings_published)
-			VALUES (${s.shardIndex}, ${s.version}, ${s.takenAt}, ${Date.now()}, ${s.sealed ? 1 : 0}, ${s.participants},
-				${s.actions.flower}, ${s.actions.incense}, ${s.actions.bow}, ${s.actions.blessing}, ${s.blessingsPublished})`;
-		for (const r of s.regions) {
-			this.sql`INSERT OR REPLACE INTO shard_regions (shard, region, participants, flower, incense, bow, blessing)
-				VALUES (${s.shardIndex}, ${r.region}, ${r.participants}, ${r.flower}, ${r.incense}, ${r.bow}, ${r.blessing})`;
+		if (snapshot.child !== identity.aggregatorIndex || snapshot.child >= aggregatorCount(config.shardCount)) {
+			return { kind: "wrong-aggregator", detail: `no aggregator ${snapshot.child} in this ceremony` };
 		}
-		for (const m of s.minutes) {
-			const before =
-				this.sql<{
-					n: number;
-				}>`SELECT n FROM shard_minutes WHERE shard = ${s.shardIndex} AND minute = ${m.minute} AND type = ${m.type}`[0]
-					?.n ?? 0;
-			if (before === m.n) continue;
-			this
-				.sql`INSERT OR REPLACE INTO shard_minutes (shard, minute, type, n) VALUES (${s.shardIndex}, ${m.minute}, ${m.type}, ${m.n})`;
-			this.sql`INSERT INTO minute_totals (minute, type, n) VALUES (${m.minute}, ${m.type}, ${m.n - before})
-				ON CONFLICT (minute, type) DO UPDATE SET n = n + excluded.n`;
-		}
-		this.addToWall(snapshot);
-		this.sql`UPDATE ceremony_state SET year = coalesce(year, ${year}) WHERE id = 1`;
+		this.watch.received();
+		const outcome = this.ctx.storage.transactionSync(() => {
+			this.addToWall(snapshot.blessings);
+			return this.merge.apply(snapshot);
+		});
 		this.scheduleBroadcast();
-		return { applied: true, version: s.version };
+		await this.ensureWatching();
+		return outcome;
 	}
 
-	/** True when the wall gained a blessing. */
-	private addToWall(snapshot: ShardSnapshot): boolean {
-		if (snapshot.blessings.length === 0) return false;
-		const added = 0;
-		for (const b of snapshot.blessings) {
-			// Moderation decided here wins over the state the shard knew when it sent the blessing.
+	private addToWall(entries: WallEntry[]): void {
+		if (entries.length === 0) return;
+		for (const b of entries) {
+			// Moderation decided here wins over the state the shard knew when it sent the blessing,
+			// and an erased participant's blessing still on its way never reaches the wall.
 			this
 				.sql`INSERT OR IGNORE INTO wall (id, participant_id, text_hans, text_hant, display_name, region, state, created_at)
-				VALUES (${b.id}, ${b.participantId}, ${b.hans}, ${b.hant}, ${b.displayName}, ${b.region}, ${b.state}, ${b.createdAt})`;
+				SELECT ${b.id}, ${b.participantId}, ${b.hans}, ${b.hant}, ${b.displayName}, ${b.region}, ${b.state}, ${b.createdAt}
+				WHERE NOT EXISTS (SELECT 1 FROM erased_participants WHERE participant_id = ${b.participantId})`;
 		}
 		this.sql`DELETE FROM wall WHERE state = 'published' AND id IN (
 			SELECT id FROM wall WHERE state = 'published' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ${WALL_WINDOW})`;
-		return added > 0;
 	}
 
-	/** While snapshots arrive, an alarm pulls any shard whose snapshot has gone stale. */
-	private watch(): void {
-		if (this.watching) return;
-		this.watching = true;
-		void this.ctx.storage.getAlarm().then((at) => {
-			if (at === null) return this.ctx.storage.setAlarm(Date.now() + WATCH_INTERVAL_MS);
-		});
+	private async ensureWatching(): Promise<void> {
+		const watchAt = this.watch.watchAt();
+		if (watchAt !== null && (await this.ctx.storage.getAlarm()) === null) await this.ctx.storage.setAlarm(watchAt);
 	}
 
+	/** While snapshots arrive, the alarm pulls any aggregator that has gone quiet. */
 	override async alarm(): Promise<void> {
-		this.watching = false;
 		try {
-			await this.pullStaleShards();
+			if (this.watch.due) await this.pullQuietAggregators();
 		} catch (error) {
-			console.error("pulling stale shards failed", error);
+			console.error("pulling quiet aggregators failed", error);
 		}
-		if (Date.now() - this.lastSnapshotAt < ACTIVE_FOR_MS) this.watch();
+		const watchAt = this.watch.watchAt();
+		if (watchAt !== null) await this.ctx.storage.setAlarm(watchAt);
+	}
+
+	private aggregatorIdentities(config: CeremonyConfig): AggregatorIdentity[] {
+		return Array.from({ length: aggregatorCount(config.shardCount) }, (_, aggregatorIndex) => ({
+			year: config.year,
+			shardCount: config.shardCount,
+			aggregatorIndex,
+		}));
+	}
+
+	private aggregatorStub(year: number, index: number) {
+		return this.env.AGGREGATOR.getByName(aggregatorName(year, index));
+	}
+
+	private async pullQuietAggregators(): Promise<void> {
+		const config = this.config();
+		if (!config) return;
+		const held = new Map(this.merge.held().map((c) => [c.child, c]));
+		const quiet = this.watch.quiet(
+			this.aggregatorIdentities(config).map((id) => id.aggregatorIndex),
+			(child) => held.get(child)?.receivedAt ?? 0,
+		);
+		await Promise.all(
+			quiet.map(async (index) => {
+				const id = { year: config.year, shardCount: config.shardCount, aggregatorIndex: index };
+				const outcome = await this.aggregatorStub(config.year, index).pullSnapshot(id, held.get(index)?.version ?? 0);
+				if (outcome.kind === "snapshot") await this.applyAggregate(id, outcome.snapshot);
+			}),
+		);
 	}
 
 	private shardStub(year: number, index: number) {
@@ -266,51 +267,10 @@ export class CeremonyDO extends DurableObject<Env> {
 		}));
 	}
 
-	async pullStaleShards(olderThanMs = STALE_SNAPSHOT_MS): Promise<number> {
-		const config = this.config();
-		if (!config) return 0;
-		const received = new Map(
-			this.sql<{
-				shard: number;
-				received_at: number;
-				version: number;
-			}>`SELECT shard, received_at, version FROM shard_snapshots`.map((r) => [r.shard, r]),
-		);
-		const now = Date.now();
-		const stale = this.identities(config).filter(
-			(id) => (received.get(id.shardIndex)?.received_at ?? 0) < now - olderThanMs,
-		);
-		await Promise.all(
-			stale.map(async (id) => {
-				const snapshot = await this.shardStub(config.year, id.shardIndex).pullSnapshot(
-					id,
-					received.get(id.shardIndex)?.version ?? 0,
-				);
-				if (snapshot.shardIndex === id.shardIndex) await this.applySnapshot(config.year, snapshot);
-			}),
-		);
-		return stale.length;
-	}
-
 	// ---- reads ----
 
 	private sumSnapshots() {
-		const row = this.sql<{ participants: number; blessings_published: number; taken_at: number | null } & ActionCounts>`
-			SELECT coalesce(sum(participants), 0) AS participants, coalesce(sum(flower), 0) AS flower,
-				coalesce(sum(incense), 0) AS incense, coalesce(sum(bow), 0) AS bow, coalesce(sum(blessing), 0) AS blessing,
-				coalesce(sum(blessings_published), 0) AS blessings_published, max(taken_at) AS taken_at
-			FROM shard_snapshots`[0];
-		return {
-			participants: row?.participants ?? 0,
-			actions: {
-				flower: row?.flower ?? 0,
-				incense: row?.incense ?? 0,
-				bow: row?.bow ?? 0,
-				blessing: row?.blessing ?? 0,
-			},
-			blessingsPublished: row?.blessings_published ?? 0,
-			takenAt: row?.taken_at ?? null,
-		};
+		return this.merge.tally();
 	}
 
 	/** Reads answered for the Worker's public endpoints; the edge cache keeps this low. */
@@ -331,9 +291,7 @@ export class CeremonyDO extends DurableObject<Env> {
 			?.final_stats;
 		if (frozen) return JSON.parse(frozen) as Stats;
 		const sum = this.sumSnapshots();
-		const countries =
-			this.sql<{ n: number }>`SELECT count(*) AS n FROM (SELECT region FROM shard_regions WHERE region != 'XX'
-				GROUP BY region HAVING sum(participants) > 0)`[0]?.n ?? 0;
+		const countries = this.merge.regions().filter((r) => r.region !== UNKNOWN_REGION && r.participants > 0).length;
 		return {
 			year,
 			participants: sum.participants,
@@ -349,10 +307,7 @@ export class CeremonyDO extends DurableObject<Env> {
 		const frozen = this.sql<{ final_regions: string | null }>`SELECT final_regions FROM ceremony_state WHERE id = 1`[0]
 			?.final_regions;
 		if (frozen) return JSON.parse(frozen) as RegionsStats;
-		const rows = this.sql<{ region: string; participants: number } & ActionCounts>`
-			SELECT region, sum(participants) AS participants, sum(flower) AS flower, sum(incense) AS incense,
-				sum(bow) AS bow, sum(blessing) AS blessing
-			FROM shard_regions GROUP BY region ORDER BY participants DESC, region ASC`;
+		const rows = this.merge.regions();
 		const takenAt = this.sumSnapshots().takenAt;
 		return {
 			year,
@@ -369,14 +324,11 @@ export class CeremonyDO extends DurableObject<Env> {
 	async timeseries(year: number, interval: Interval, from: number, to: number): Promise<Timeseries> {
 		this.publicReads++;
 		const width = interval === "1h" ? 3_600_000 : 60_000;
-		const rows = this.sql<{ bucket: number; type: ActionType; n: number }>`
-			SELECT minute - (minute % ${width}) AS bucket, type, sum(n) AS n FROM minute_totals
-			WHERE minute >= ${from} AND minute < ${to} GROUP BY bucket, type ORDER BY bucket`;
 		const points = new Map<number, ActionCounts>();
-		for (const row of rows) {
-			const point = points.get(row.bucket) ?? zeroCounts();
+		for (const row of this.merge.series(width, from, to)) {
+			const point = points.get(row.minute) ?? zeroCounts();
 			point[row.type] = row.n;
-			points.set(row.bucket, point);
+			points.set(row.minute, point);
 		}
 		const closed = this.config()?.closedAt != null;
 		return {
@@ -586,6 +538,7 @@ export class CeremonyDO extends DurableObject<Env> {
 
 	/** Removes an erased participant's blessings from the wall and its reports. */
 	async eraseParticipant(participantId: string): Promise<number> {
+		this.sql`INSERT OR IGNORE INTO erased_participants (participant_id) VALUES (${participantId})`;
 		this.sql`DELETE FROM names WHERE participant_id = ${participantId}`;
 		const removed = this.sql<{ id: string }>`DELETE FROM wall WHERE participant_id = ${participantId} RETURNING id`;
 		for (const { id } of removed) {
@@ -735,16 +688,16 @@ export class CeremonyDO extends DurableObject<Env> {
 			ratePerSecond: Math.round(ratePerSecond * 10) / 10,
 			regions: regions.slice(0, 20).map((r) => ({ region: r.region, participants: r.participants })),
 			overseasShare: known === 0 ? 0 : overseas / known,
-			shards: this.sql<SnapshotRow>`SELECT * FROM shard_snapshots ORDER BY shard`.map((r) => ({
-				shardIndex: r.shard,
+			shards: this.merge.shards().map((r) => ({
+				shardIndex: r.shardIndex,
 				version: r.version,
-				takenAt: new Date(r.taken_at).toISOString(),
-				receivedAt: new Date(r.received_at).toISOString(),
-				ageMs: Math.max(0, now - r.taken_at),
-				lagMs: Math.max(0, r.received_at - r.taken_at),
+				takenAt: new Date(r.takenAt).toISOString(),
+				receivedAt: new Date(r.receivedAt).toISOString(),
+				ageMs: Math.max(0, now - r.takenAt),
+				lagMs: Math.max(0, r.receivedAt - r.takenAt),
 				participants: r.participants,
-				actions: { flower: r.flower, incense: r.incense, bow: r.bow, blessing: r.blessing },
-				sealed: r.sealed === 1,
+				actions: r.actions,
+				sealed: r.sealed,
 			})),
 			queue: { held: queue?.held ?? 0, reported: queue?.reported ?? 0 },
 		};
@@ -757,11 +710,12 @@ export class CeremonyDO extends DurableObject<Env> {
 		const config = this.config();
 		if (!config) return null;
 		const shards = await Promise.all(
-			this.identities(config).map(async (id) => {
-				const stub = this.shardStub(year, id.shardIndex);
-				const [audit, snapshot] = await Promise.all([stub.audit(id), stub.pullSnapshot(id, 0)]);
-				if (snapshot.shardIndex === id.shardIndex) await this.applySnapshot(year, snapshot);
-				return audit;
+			this.identities(config).map((id) => this.shardStub(year, id.shardIndex).audit(id)),
+		);
+		await Promise.all(
+			this.aggregatorIdentities(config).map(async (id) => {
+				const outcome = await this.aggregatorStub(year, id.aggregatorIndex).refresh(id);
+				if (outcome.kind === "snapshot") await this.applyAggregate(id, outcome.snapshot);
 			}),
 		);
 		const recount = { participants: 0, actions: zeroCounts(), blessingsPublished: 0 };
@@ -794,9 +748,15 @@ export class CeremonyDO extends DurableObject<Env> {
 		if (!config) return { kind: "not-found" };
 		if (config.closedAt === null) {
 			const finals = await Promise.all(
-				this.identities(config).map((id) => this.shardStub(year, id.shardIndex).seal(id)),
+				this.aggregatorIdentities(config).map(async (id) => ({
+					id,
+					outcome: await this.aggregatorStub(year, id.aggregatorIndex).seal(id),
+				})),
 			);
-			for (const snapshot of finals) await this.applySnapshot(year, snapshot);
+			for (const { id, outcome } of finals) {
+				if (outcome.kind !== "snapshot") throw new Error(outcome.detail);
+				await this.applyAggregate(id, outcome.snapshot);
+			}
 			const stats = { ...(await this.currentStats(year)), final: true };
 			const regions = { ...(await this.currentRegions(year)), final: true };
 			this.saveConfig({ ...config, closedAt: Date.now(), version: config.version + 1 });

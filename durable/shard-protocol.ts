@@ -1,11 +1,17 @@
 import type { BlessingText } from "../src/domain/blessing-text";
 import type { ActionCounts, ActionType } from "../src/schemas/common";
+import type { Snapshot } from "./snapshot-protocol";
 
 /** What the Worker believes about the shard it calls; a shard refuses a call that disagrees. */
 export interface ShardIdentity {
 	year: number;
 	shardCount: number;
 	shardIndex: number;
+}
+
+/** The identity of a call that counts actions, with the configuration version the Worker acts under. */
+export interface ActionIdentity extends ShardIdentity {
+	configVersion: number;
 }
 
 export interface ActionRequest {
@@ -29,51 +35,12 @@ export type ActionOutcome =
 	/** The key's blessing was erased with its fingerprint: nothing can confirm what it said. */
 	| { kind: "erased" }
 	| { kind: "sealed" }
+	| { kind: "stale-config"; configVersion: number }
 	| { kind: "outside-window" }
 	| { kind: "wrong-shard"; detail: string };
 
-export interface RegionCounts extends ActionCounts {
-	region: string;
-	participants: number;
-}
-
-export type MinuteCount = {
-	/** Start of the minute, epoch ms. */
-	minute: number;
-	type: ActionType;
-	n: number;
-};
-
-export type BlessingState = "published" | "held" | "hidden" | "erased";
-
-export interface WallEntry {
-	id: string;
-	participantId: string;
-	hans: string;
-	hant: string;
-	displayName: string | null;
-	region: string | null;
-	state: BlessingState;
-	createdAt: number;
-}
-
-/**
- * Absolute counters of one shard at one version. Applying it twice, or after a newer one,
- * changes nothing. `minutes` holds the minute buckets changed after the version the receiver
- * already has, each with its absolute value.
- */
-export interface ShardSnapshot {
-	shardIndex: number;
-	version: number;
-	takenAt: number;
-	sealed: boolean;
-	participants: number;
-	actions: ActionCounts;
-	blessingsPublished: number;
-	regions: RegionCounts[];
-	minutes: MinuteCount[];
-	blessings: WallEntry[];
-}
+export type { BlessingState, MinuteCount, RegionCounts, WallEntry } from "./snapshot-protocol";
+export type ShardSnapshot = Snapshot;
 
 export interface ShardAudit {
 	shardIndex: number;

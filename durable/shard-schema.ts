@@ -75,3 +75,12 @@ CREATE TABLE IF NOT EXISTS minute_counts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS minute_counts_by_version ON minute_counts (version);
 `;
+
+/** Added with configuration versions: the newest version of the ceremony's configuration the shard knows. */
+export const SHARD_CONFIG_SCHEMA = `
+CREATE TABLE IF NOT EXISTS shard_config (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	config_version INTEGER NOT NULL DEFAULT 0
+);
+INSERT OR IGNORE INTO shard_config (id) VALUES (1);
+`;

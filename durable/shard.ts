@@ -1,11 +1,13 @@
 import { DurableObject } from "cloudflare:workers";
 import { toBase64Url } from "../src/auth/base64url";
 import { UNKNOWN_REGION } from "../src/domain/regions";
-import { ceremonyObjectName } from "../src/domain/shard-routing";
+import { aggregatorIndexFor, aggregatorName, ceremonyObjectName } from "../src/domain/shard-routing";
 import { ACTION_TYPES, type ActionCounts, type ActionType, zeroCounts } from "../src/schemas/common";
 import { CertificateLease, LeaseExhausted } from "./certificate-lease";
 import { adjustTotal, CounterDeltas } from "./counter-deltas";
+import { PushSchedule } from "./push-schedule";
 import type {
+	ActionIdentity,
 	ActionOutcome,
 	ActionRequest,
 	BlessingState,
@@ -19,14 +21,13 @@ import type {
 	ShardSnapshot,
 	WallEntry,
 } from "./shard-protocol";
-import { SHARD_SCHEMA } from "./shard-schema";
+import { SHARD_CONFIG_SCHEMA, SHARD_SCHEMA } from "./shard-schema";
 import { migrate, type SqlQuery, sqlOf } from "./sql";
 
 /** New published blessings sent per snapshot: the public wall is a recent sample, the log keeps all. */
 const WALL_SAMPLE_PER_SNAPSHOT = 20;
 /** Held blessings sent per snapshot: all reach the moderation queue, oldest first. */
 const HELD_PER_SNAPSHOT = 50;
-const MAX_PUSH_BACKOFF_MS = 30_000;
 
 type ShardStateRow = {
 	lease_next: number;
@@ -49,10 +50,6 @@ type ParticipantRow = {
 	first_counted_at: number | null;
 } & ActionCounts;
 
-/** Snapshots reach the CeremonyDO at most ~200 times a second in all, whatever the shard count. */
-export const snapshotIntervalMs = (shardCount: number) =>
-	Math.min(5_000, Math.max(250, Math.ceil((shardCount * 1000) / 200)));
-
 /**
  * One shard of a ceremony: the participants whose id hashes here, their action log, and the
  * counters that summarise it. Everything is in SQLite; memory holds no per-participant state.
@@ -60,14 +57,15 @@ export const snapshotIntervalMs = (shardCount: number) =>
 export class ShardDO extends DurableObject<Env> {
 	private readonly sql: SqlQuery;
 	private readonly lease: CertificateLease;
-	private snapshotScheduled = false;
-	private pushFailures = 0;
+	private readonly pushes: PushSchedule;
 	private fingerprintKey: Promise<CryptoKey> | null = null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
 		this.sql = sqlOf(ctx.storage);
 		migrate(ctx.storage, SHARD_SCHEMA);
+		migrate(ctx.storage, SHARD_CONFIG_SCHEMA);
+		this.pushes = new PushSchedule(ctx.storage);
 		this.lease = new CertificateLease(ctx.storage, (size) => this.requestLease(size));
 	}
 
@@ -97,16 +95,18 @@ export class ShardDO extends DurableObject<Env> {
 	 * Takes a batch of actions and commits them in one transaction: every outcome is durable
 	 * before the caller sees it (the output gate holds the reply until the commit is written).
 	 */
-	async perform(identity: ShardIdentity, requests: ActionRequest[]): Promise<ActionOutcome[]> {
+	async perform(identity: ActionIdentity, requests: ActionRequest[]): Promise<ActionOutcome[]> {
 		const wrong = this.identityProblem(identity);
 		if (wrong) return requests.map(() => ({ kind: "wrong-shard", detail: wrong }));
+		const configVersion = this.learnConfigVersion(identity.configVersion);
+		if (identity.configVersion < configVersion) return requests.map(() => ({ kind: "stale-config", configVersion }));
 		const salted = await this.salted(requests);
 		const countable = salted.filter((r) => !r.replayOnly).length;
 		await this.lease.ensure(countable);
 		for (;;) {
 			try {
 				const outcomes = this.ctx.storage.transactionSync(() => this.commit(salted));
-				this.scheduleSnapshot(identity.shardCount);
+				await this.pushes.request();
 				return outcomes;
 			} catch (error) {
 				// Another batch used the lease while this one waited: top it up and commit again.
@@ -114,6 +114,20 @@ export class ShardDO extends DurableObject<Env> {
 				await this.lease.ensure(countable);
 			}
 		}
+	}
+
+	/** The newest configuration version the shard has heard of (from the CeremonyDO or a Worker). */
+	private learnConfigVersion(version: number): number {
+		return (
+			this.sql<{ config_version: number }>`UPDATE shard_config SET config_version = max(config_version, ${version})
+				WHERE id = 1 RETURNING config_version`[0]?.config_version ?? version
+		);
+	}
+
+	/** The CeremonyDO tells every shard of a new configuration version. */
+	async configChanged(identity: ShardIdentity, configVersion: number): Promise<{ configVersion: number } | null> {
+		if (this.identityProblem(identity)) return null;
+		return { configVersion: this.learnConfigVersion(configVersion) };
 	}
 
 	/**
@@ -291,7 +305,7 @@ export class ShardDO extends DurableObject<Env> {
 	async erase(identity: ShardIdentity, participantId: string): Promise<string[]> {
 		this.identityProblem(identity);
 		const shardIndex = identity.shardIndex;
-		return this.ctx.storage.transactionSync(() => {
+		const erased = this.ctx.storage.transactionSync(() => {
 			this.sql`UPDATE participants SET display_name = NULL WHERE id = ${participantId}`;
 			this.sql`DELETE FROM name_reviews WHERE participant_id = ${participantId}`;
 			const erased = this.sql<{ seq: number; state: BlessingState }>`
@@ -303,6 +317,8 @@ export class ShardDO extends DurableObject<Env> {
 			this.changeBlessingState(erased, "erased");
 			return erased.map((b) => `${shardIndex}-${b.seq}`);
 		});
+		await this.pushes.request();
+		return erased;
 	}
 
 	/** Moderation: publishes or hides a blessing. Null when the log has no such blessing (or it was erased). */
@@ -319,6 +335,7 @@ export class ShardDO extends DurableObject<Env> {
 				this.sql`UPDATE blessings SET state = ${state} WHERE seq = ${seq}`;
 				this.changeBlessingState([row], state);
 			});
+			await this.pushes.request();
 		}
 		return state;
 	}
@@ -330,19 +347,9 @@ export class ShardDO extends DurableObject<Env> {
 		const delta = before.reduce((sum, b) => sum + published(after) - published(b.state), 0);
 		if (delta !== 0) adjustTotal(this.sql, "blessings_published", delta);
 		this.sql`UPDATE shard_state SET version = version + 1 WHERE id = 1`;
-		this.scheduleSnapshot(this.state.shard_count ?? 1);
 	}
 
 	// ---- snapshots ----
-
-	private scheduleSnapshot(shardCount: number): void {
-		if (this.snapshotScheduled) return;
-		this.snapshotScheduled = true;
-		// Only the first commit after a push sets the alarm; setAlarm keeps an earlier time if one is set.
-		void this.ctx.storage.getAlarm().then((at) => {
-			if (at === null) return this.ctx.storage.setAlarm(Date.now() + snapshotIntervalMs(shardCount));
-		});
-	}
 
 	/** The absolute counters, with minute buckets changed after `sinceVersion`. */
 	snapshot(sinceVersion = 0): ShardSnapshot {
@@ -362,18 +369,24 @@ export class ShardDO extends DurableObject<Env> {
 			entry[row.metric as keyof ActionCounts | "participants"] = row.n;
 			regions.set(row.region, entry);
 		}
-		return {
-			shardIndex: state.shard_index ?? -1,
+		const now = Date.now();
+		const counts = {
 			version: state.version,
-			takenAt: Date.now(),
+			takenAt: now,
 			sealed: state.sealed === 1,
 			participants: totals.get("participants") ?? 0,
 			actions,
 			blessingsPublished: totals.get("blessings_published") ?? 0,
+		};
+		const shardIndex = state.shard_index ?? -1;
+		return {
+			child: shardIndex,
+			...counts,
 			regions: [...regions.values()],
 			minutes: this.sql<MinuteCount>`SELECT minute, type, n FROM minute_counts
 				WHERE version > ${Math.min(sinceVersion, state.confirmed_version)}`,
 			blessings: this.newBlessings(state),
+			shards: [{ shardIndex, receivedAt: now, ...counts }],
 		};
 	}
 
@@ -415,17 +428,29 @@ export class ShardDO extends DurableObject<Env> {
 		return this.env.CEREMONY.getByName(ceremonyObjectName(year));
 	}
 
+	private aggregator(state: ShardStateRow) {
+		const { year, shard_count: shardCount, shard_index: shardIndex } = state;
+		if (year === null || shardCount === null || shardIndex === null) throw new Error("shard has no ceremony yet");
+		const aggregatorIndex = aggregatorIndexFor(shardIndex);
+		return {
+			identity: { year, shardCount, aggregatorIndex },
+			stub: this.env.AGGREGATOR.getByName(aggregatorName(year, aggregatorIndex)),
+		};
+	}
+
 	private async requestLease(size: number) {
 		const state = this.state;
 		return this.ceremony().leaseCertificates(state.year as number, state.shard_index as number, size);
 	}
 
-	/** Pushes the counters to the CeremonyDO; the cursors move only once it has them. */
+	/** Pushes the counters to the shard's aggregator; the cursors move only once it has them. */
 	async pushSnapshot(): Promise<void> {
 		const state = this.state;
 		if (state.year === null) return;
 		const snapshot = this.snapshot(state.confirmed_version);
-		await this.ceremony().applySnapshot(state.year, snapshot);
+		const { identity, stub } = this.aggregator(state);
+		const outcome = await stub.applySnapshot(identity, snapshot);
+		if (outcome.kind === "wrong-aggregator") throw new Error(outcome.detail);
 		const published = snapshot.blessings.filter((b) => b.state === "published");
 		const held = snapshot.blessings.filter((b) => b.state === "held");
 		const seqOf = (b: WallEntry) => Number(b.id.split("-")[1]);
@@ -445,20 +470,19 @@ export class ShardDO extends DurableObject<Env> {
 	}
 
 	override async alarm(): Promise<void> {
-		this.snapshotScheduled = false;
-		const shardCount = this.state.shard_count ?? 1;
+		this.pushes.begin();
+		let pushAt: number | null = null;
 		try {
+			this.pushes.starting();
 			await this.pushSnapshot();
-			this.pushFailures = 0;
-			if (this.hasUnsentWork) this.scheduleSnapshot(shardCount);
+			this.pushes.pushed();
+			if (this.hasUnsentWork) pushAt = this.pushes.nextPushAt();
 		} catch (error) {
-			// The platform retries a throwing alarm only six times; this one never throws and backs off.
-			this.pushFailures++;
-			const delay = Math.min(MAX_PUSH_BACKOFF_MS, snapshotIntervalMs(shardCount) * 2 ** this.pushFailures);
-			console.error(`shard snapshot push failed (${this.pushFailures}), next in ${delay} ms`, error);
-			this.snapshotScheduled = true;
-			await this.ctx.storage.setAlarm(Date.now() + delay);
+			const delay = this.pushes.failed();
+			console.error(`shard snapshot push failed (${this.pushes.failuresInRow}), next in ${delay} ms`, error);
+			pushAt = Date.now() + delay;
 		}
+		await this.pushes.settle(pushAt, null);
 	}
 
 	/** Seals the shard (no new actions) and returns its final snapshot. */

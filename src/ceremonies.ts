@@ -4,8 +4,13 @@ import { ceremonyObjectName, shardName } from "./domain/shard-routing";
 import { Problem } from "./http/problem";
 import type { CeremonyConfig } from "./schemas/ceremony";
 
-/** How long an isolate trusts its copy of a ceremony's configuration. */
-const CONFIG_TTL_MS = 2_000;
+/**
+ * How long an isolate trusts its copy of a ceremony's configuration at most. A change reaches the
+ * isolate sooner: the shard answers "stale" to an action sent under an older version, and the
+ * isolate refreshes its copy then (forgetCeremony). So the CeremonyDO's configuration reads follow
+ * configuration changes, not the number of isolates or the action rate.
+ */
+const CONFIG_TTL_MS = 5 * 60_000;
 const cache = new Map<number, { config: CeremonyConfig; fetchedAt: number; refreshing: boolean }>();
 
 export const ceremonyStub = (env: Env, year: number) => env.CEREMONY.getByName(ceremonyObjectName(year));

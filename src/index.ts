@@ -1,5 +1,6 @@
 import { app } from "./app";
 
+export { AggregatorDO } from "../durable/aggregator";
 export { CeremonyDO } from "../durable/ceremony";
 export { ShardDO } from "../durable/shard";
 

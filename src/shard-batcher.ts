@@ -1,4 +1,4 @@
-import type { ActionOutcome, ActionRequest, ShardIdentity } from "../durable/shard-protocol";
+import type { ActionIdentity, ActionOutcome, ActionRequest } from "../durable/shard-protocol";
 import { isRetryable } from "./http/errors";
 
 /**
@@ -48,7 +48,7 @@ export function batchSettings(env: object): BatchSettings {
 }
 
 /** Sends a batch to the shard; a closure over the stub of the request that sends it. */
-export type SendBatch = (identity: ShardIdentity, requests: ActionRequest[]) => Promise<ActionOutcome[]>;
+export type SendBatch = (identity: ActionIdentity, requests: ActionRequest[]) => Promise<ActionOutcome[]>;
 
 interface Slot {
 	request: ActionRequest;
@@ -60,7 +60,7 @@ interface Slot {
 
 interface Batch {
 	key: string;
-	identity: ShardIdentity;
+	identity: ActionIdentity;
 	slots: Slot[];
 	flushAt: number;
 	sentAt: number | null;
@@ -83,7 +83,7 @@ const sleep = (ms: number): Promise<void> => scheduler.wait(ms);
  * keeps a batch's RPC alive if the request that sends it goes away.
  */
 export async function performBatched(
-	identity: ShardIdentity,
+	identity: ActionIdentity,
 	request: ActionRequest,
 	send: SendBatch,
 	settings: BatchSettings,
@@ -97,7 +97,7 @@ export async function performBatched(
 		if (!outcome) throw new Error("shard answered no outcome");
 		return outcome;
 	}
-	const key = `${identity.year}/${identity.shardCount}/${identity.shardIndex}`;
+	const key = `${identity.year}/${identity.shardCount}/${identity.shardIndex}/${identity.configVersion}`;
 	let batch = open.get(key);
 	if (!batch) {
 		batch = { key, identity, slots: [], flushAt: Date.now() + settings.windowMs, sentAt: null };
@@ -190,7 +190,7 @@ async function settle(batch: Batch, send: SendBatch): Promise<void> {
 	}
 }
 
-async function sendAlone(slot: Slot, identity: ShardIdentity, send: SendBatch): Promise<void> {
+async function sendAlone(slot: Slot, identity: ActionIdentity, send: SendBatch): Promise<void> {
 	batchCounters.rpcs++;
 	try {
 		const [outcome] = await send(identity, [slot.request]);

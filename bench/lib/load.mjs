@@ -195,6 +195,8 @@ export async function runActions({
 	duration,
 	amount,
 	connections = 64,
+	/** Actions per second in all (autocannon's overallRate); unset: as fast as they are answered. */
+	rate,
 	replayEvery = 100,
 	pollMs = 100,
 	watch = true,
@@ -233,6 +235,7 @@ export async function runActions({
 		url,
 		connections,
 		...(amount ? { amount } : { duration }),
+		...(rate ? { overallRate: rate } : {}),
 		requests: [
 			{
 				setupRequest(req, context) {

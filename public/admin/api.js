@@ -1,26 +1,12 @@
 /**
- * The service's HTTP API for the committee console (same origin, base /api/v1). The committee token
- * lives in sessionStorage only and goes in the Authorization header, never in a URL.
+ * The committee console's session over the shared transport (public/shared/api.js). The committee
+ * token lives in sessionStorage only and goes in the Authorization header, never in a URL.
  */
+import { BASE, HttpError, NetworkError, request } from "../shared/api.js";
 
-const BASE = "/api/v1";
+export { HttpError, NetworkError } from "../shared/api.js";
+
 const KEY = "baizu:admin:v1";
-
-/** A response that is not 2xx; `problem` is the parsed problem+json body, if any. */
-export class HttpError extends Error {
-	/**
-	 * @param {number} status
-	 * @param {any} problem
-	 */
-	constructor(status, problem) {
-		super(problem?.detail || problem?.title || `HTTP ${status}`);
-		this.status = status;
-		this.problem = problem;
-	}
-}
-
-/** The request never got an answer. */
-export class NetworkError extends Error {}
 
 /** @type {{token: string, name: string} | null} */
 let session = null;
@@ -63,44 +49,26 @@ export function clearSession() {
 }
 
 /**
+ * A call with the session's token (or `token`, or none with `auth: false`), never from a cache.
  * @param {string} path below /api/v1
  * @param {{method?: string, body?: unknown, token?: string, auth?: boolean, signal?: AbortSignal}} [opts]
  * @returns {Promise<any>}
  */
 export async function api(path, opts = {}) {
-	/** @type {Record<string, string>} */
-	const headers = { Accept: "application/json" };
-	if (opts.body !== undefined) headers["Content-Type"] = "application/json";
 	const token = opts.token ?? (opts.auth === false ? undefined : session?.token);
-	if (token) headers.Authorization = `Bearer ${token}`;
-	let res;
 	try {
-		res = await fetch(BASE + path, {
-			method: opts.method || "GET",
-			headers,
-			body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+		const r = await request(path, {
+			method: opts.method,
+			body: opts.body,
+			token,
 			cache: "no-store",
-			credentials: "omit",
 			signal: opts.signal,
 		});
+		return r.data;
 	} catch (e) {
-		if (/** @type {Error} */ (e).name === "AbortError") throw e;
-		throw new NetworkError(String(e));
+		if (e instanceof HttpError && e.status === 401 && !opts.token && opts.auth !== false && session) onUnauthorized();
+		throw e;
 	}
-	const type = res.headers.get("Content-Type") || "";
-	let data = null;
-	if (type.includes("json")) {
-		try {
-			data = await res.json();
-		} catch {
-			data = null;
-		}
-	}
-	if (!res.ok) {
-		if (res.status === 401 && !opts.token && opts.auth !== false && session) onUnauthorized();
-		throw new HttpError(res.status, data);
-	}
-	return data;
 }
 
 /**
@@ -112,10 +80,7 @@ export function describeError(e) {
 	if (e instanceof HttpError) {
 		const p = e.problem;
 		const fields = Array.isArray(p?.errors)
-			? p.errors.map(
-					(/** @type {{path: unknown, message: string}} */ x) =>
-						`${Array.isArray(x.path) ? x.path.join(".") : x.path}: ${x.message}`,
-				)
+			? p.errors.map((x) => `${Array.isArray(x.path) ? x.path.join(".") : x.path}: ${x.message}`)
 			: [];
 		const head = p?.title ? `${p.title}${p.detail ? ` — ${p.detail}` : ""}` : `HTTP ${e.status}`;
 		return [head, ...fields].join("; ");
@@ -123,5 +88,8 @@ export function describeError(e) {
 	return String(/** @type {Error} */ (e)?.message ?? e);
 }
 
-/** Public (no token) URL of a read, for links and downloads. */
+/**
+ * Public (no token) URL of a read, for links and downloads.
+ * @param {string} path below /api/v1
+ */
 export const publicUrl = (path) => BASE + path;

@@ -108,7 +108,7 @@ export class CeremonyPanel {
 			const next = /** @type {HTMLElement | null} */ (li.nextElementSibling ?? li.previousElementSibling);
 			li.remove();
 			this.renumber();
-			/** @type {HTMLElement | null} */ (next?.querySelector("input") ?? $("#rite-add")).focus();
+			/** @type {HTMLElement} */ (next?.querySelector("input") ?? $("#rite-add")).focus();
 		});
 		return li;
 	}

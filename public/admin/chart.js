@@ -3,7 +3,11 @@
  * minute or by hour, in Beijing time. Fetched from the public, edge-cached timeseries endpoint;
  * refreshed a little after the live totals change, and every 30 s to roll the window.
  */
-import uPlot from "/vendor/uplot.mjs";
+import vendoredPlot from "../vendor/uplot.mjs";
+
+/** The vendored build, typed by the npm package's declarations. */
+const uPlot = /** @type {typeof import("uplot")} */ (/** @type {unknown} */ (vendoredPlot));
+
 import { api } from "./api.js";
 import { BEIJING, fmtInt } from "./dom.js";
 
@@ -46,7 +50,7 @@ export class ActionsChart {
 		this.year = year;
 		/** @type {RangeKey} */
 		this.range = "hour";
-		/** @type {uPlot | null} */
+		/** @type {import("uplot") | null} */
 		this.plot = null;
 		this.loading = false;
 		this.again = false;
@@ -125,7 +129,7 @@ export class ActionsChart {
 				let sum = 0;
 				TYPES.forEach((type, i) => {
 					const v = a ? Number(a[type]) || 0 : 0;
-					ys[i].push(v);
+					ys[i]?.push(v);
 					sum += v;
 				});
 				total += sum;
@@ -150,23 +154,31 @@ export class ActionsChart {
 	/** @param {number[][]} data */
 	draw(data) {
 		if (this.plot) {
-			this.plot.setData(/** @type {any} */ (data));
+			this.plot.setData(/** @type {import("uplot").AlignedData} */ (data));
 			return;
 		}
 		const hourly = RANGES[this.range].step === HOUR;
-		/** @type {uPlot.Options} */
+		/** @type {import("uplot").Options} */
 		const opts = {
 			...this.size(),
-			tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), BEIJING),
+			tzDate: (/** @type {number} */ ts) => uPlot.tzDate(new Date(ts * 1000), BEIJING),
 			cursor: { drag: { x: false, y: false } },
 			legend: { live: true },
-			scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, Math.max(5, Math.ceil(max * 1.1))] } },
+			scales: {
+				x: { time: true },
+				y: {
+					range: (/** @type {unknown} */ _u, /** @type {number} */ _min, /** @type {number} */ max) => [
+						0,
+						Math.max(5, Math.ceil(max * 1.1)),
+					],
+				},
+			},
 			axes: [
 				{
 					stroke: "#55483b",
 					grid: { stroke: "#eadfc6" },
 					// 24-hour Beijing time; the date where a day starts (and on the first tick).
-					values: (_u, splits) =>
+					values: (/** @type {unknown} */ _u, /** @type {number[]} */ splits) =>
 						splits.map((ts, i) => {
 							const parts = Object.fromEntries(
 								axisFormat.formatToParts(new Date(ts * 1000)).map((p) => [p.type, p.value]),
@@ -179,7 +191,8 @@ export class ActionsChart {
 					stroke: "#55483b",
 					grid: { stroke: "#eadfc6" },
 					size: 60,
-					values: (_u, splits) => splits.map((v) => (Number.isInteger(v) ? fmtInt(v) : "")),
+					values: (/** @type {unknown} */ _u, /** @type {number[]} */ splits) =>
+						splits.map((v) => (Number.isInteger(v) ? fmtInt(v) : "")),
 				},
 			],
 			series: [
@@ -194,6 +207,6 @@ export class ActionsChart {
 			],
 		};
 		this.el.replaceChildren();
-		this.plot = new uPlot(opts, /** @type {any} */ (data), this.el);
+		this.plot = new uPlot(opts, /** @type {import("uplot").AlignedData} */ (data), this.el);
 	}
 }

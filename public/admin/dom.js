@@ -4,7 +4,11 @@ import { $, h } from "../shared/dom.js";
 
 export { $, h };
 
-/** A bilingual label: Chinese, then English in a smaller span. */
+/**
+ * A bilingual label: Chinese, then English in a smaller span.
+ * @param {string} zh
+ * @param {string} en
+ */
 export function bi(zh, en) {
 	const frag = document.createDocumentFragment();
 	frag.append(document.createTextNode(`${zh} `), h("span", { class: "en", lang: "en", text: en }));
@@ -91,7 +95,8 @@ export function toBeijingInput(t) {
 export function fromBeijingInput(v) {
 	const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/.exec(v);
 	if (!m) return null;
-	const ms = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +(m[6] ?? 0)) - BEIJING_OFFSET_MS;
+	const [, y, mo, d, hh, mm, ss] = m.map(Number);
+	const ms = Date.UTC(y ?? 0, (mo ?? 1) - 1, d, hh, mm, Number.isNaN(ss) ? 0 : ss) - BEIJING_OFFSET_MS;
 	return new Date(ms).toISOString();
 }
 

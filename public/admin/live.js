@@ -157,7 +157,10 @@ export class LiveConnection {
 		// An error is always followed by close, which schedules the retry.
 	}
 
-	/** Pings, and replaces a socket that has gone silent (a half-open connection). */
+	/**
+	 * Pings, and replaces a socket that has gone silent (a half-open connection).
+	 * @param {number} gen the socket generation the timer was set for
+	 */
 	tick(gen) {
 		if (gen !== this.generation) return;
 		const ws = this.ws;

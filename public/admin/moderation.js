@@ -7,6 +7,7 @@ import { api, describeError } from "./api.js";
 import { $, bi, fmtDateTime, fmtInt, h, regionName } from "./dom.js";
 
 const PAGE = 50;
+/** @type {Record<"published" | "held" | "hidden", [string, string]>} */
 const STATE_LABEL = {
 	published: ["已发布", "published"],
 	held: ["待审", "held"],

@@ -1,5 +1,7 @@
 // Renders the service's own OpenAPI document; every asset comes from this origin.
-window.SwaggerUIBundle({
+/** @type {Window & {SwaggerUIBundle: (options: Record<string, unknown>) => unknown}} */ (
+	/** @type {unknown} */ (window)
+).SwaggerUIBundle({
 	url: "/api/openapi.json",
 	dom_id: "#docs",
 	deepLinking: true,

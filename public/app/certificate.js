@@ -9,9 +9,10 @@ function svgSize(text) {
 	let w = Number.parseFloat(svg.getAttribute("width") || "");
 	let h = Number.parseFloat(svg.getAttribute("height") || "");
 	const vb = (svg.getAttribute("viewBox") || "").split(/[\s,]+/).map(Number);
-	if (!(w > 0 && h > 0) && vb.length === 4 && vb[2] > 0 && vb[3] > 0) {
-		w = /** @type {number} */ (vb[2]);
-		h = /** @type {number} */ (vb[3]);
+	const [, , vw = 0, vh = 0] = vb;
+	if (!(w > 0 && h > 0) && vb.length === 4 && vw > 0 && vh > 0) {
+		w = vw;
+		h = vh;
 	}
 	if (!(w > 0 && h > 0)) return { w: 1200, h: 850 };
 	return { w, h };

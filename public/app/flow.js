@@ -499,6 +499,7 @@ function renderRite(root, action, rite) {
 	button.addEventListener("click", async () => {
 		if (button.hasAttribute("disabled")) return;
 		button.setAttribute("disabled", ""); // no second key from a double click
+		/** @type {string | undefined} */
 		let message;
 		if (textarea) {
 			message = textarea.value.trim();

@@ -25,7 +25,7 @@ function wireLanguageSwitch() {
 	mark();
 }
 
-/** @typedef {{refresh: (delay?: number) => void}} Section */
+/** @typedef {{refresh: (delay: number) => void}} Section */
 
 /**
  * Starts a section's reads and drawing when it comes near the viewport: below the first screen,

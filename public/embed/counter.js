@@ -30,15 +30,35 @@ const WORDS = {
 };
 const REFRESH_MS = 10_000;
 
+/** @typedef {keyof typeof WORDS} Lang */
+/** @typedef {keyof typeof WORDS["en"]} Word */
+/** @typedef {{year: number, name: Record<Lang, string>, final: boolean}} Ceremony */
+/** @typedef {{participants: number, actions: Record<string, number>, updatedAt?: string}} Stats */
+
 const params = new URLSearchParams(location.search);
-const lang = Object.hasOwn(WORDS, params.get("lang") ?? "") ? params.get("lang") : "zh-Hans";
+const asked = params.get("lang");
+/** @type {Lang} */
+const lang = asked === "zh-Hant" || asked === "en" ? asked : "zh-Hans";
 const words = WORDS[lang];
 document.documentElement.lang = lang;
 const numberFormat = new Intl.NumberFormat(lang === "en" ? "en-US" : "zh-CN");
 
-for (const dt of document.querySelectorAll("[data-label]")) dt.textContent = words[dt.dataset.label];
-document.querySelector(".link").textContent = words.link;
+/**
+ * @param {string} selector
+ * @returns {HTMLElement}
+ */
+function one(selector) {
+	const el = document.querySelector(selector);
+	if (!(el instanceof HTMLElement)) throw new Error(`missing ${selector}`);
+	return el;
+}
 
+for (const dt of document.querySelectorAll("[data-label]")) {
+	if (dt instanceof HTMLElement) dt.textContent = words[/** @type {Word} */ (dt.dataset.label)] ?? "";
+}
+one(".link").textContent = words.link;
+
+/** @returns {Promise<Ceremony>} */
 async function ceremony() {
 	const year = params.get("year");
 	const res = await fetch(year ? `/api/v1/ceremonies/${encodeURIComponent(year)}` : "/api/v1/ceremonies/current");
@@ -46,17 +66,19 @@ async function ceremony() {
 	return res.json();
 }
 
+/** @param {number} year */
 async function refresh(year) {
 	try {
 		const res = await fetch(`/api/v1/ceremonies/${year}/stats`);
 		if (!res.ok) return;
-		const stats = await res.json();
+		const stats = /** @type {Stats} */ (await res.json());
+		/** @type {Record<string, number>} */
 		const figures = { participants: stats.participants, ...stats.actions };
-		for (const dd of document.querySelectorAll("[data-figure]"))
-			dd.textContent = numberFormat.format(figures[dd.dataset.figure]);
+		for (const dd of document.querySelectorAll("[data-figure]")) {
+			if (dd instanceof HTMLElement) dd.textContent = numberFormat.format(figures[dd.dataset.figure ?? ""] ?? 0);
+		}
 		if (stats.updatedAt) {
-			document.querySelector(".updated").textContent =
-				`${words.updated} ${new Date(stats.updatedAt).toLocaleTimeString(lang)}`;
+			one(".updated").textContent = `${words.updated} ${new Date(stats.updatedAt).toLocaleTimeString(lang)}`;
 		}
 	} catch {
 		// keep the last figures; the next refresh tries again
@@ -64,7 +86,9 @@ async function refresh(year) {
 }
 
 const current = await ceremony();
-document.querySelector(".title").textContent = current.name[lang];
+one(".title").textContent = current.name[lang];
 document.title = current.name[lang];
 await refresh(current.year);
 if (!current.final) setInterval(() => refresh(current.year), REFRESH_MS);
+
+export {};

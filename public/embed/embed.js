@@ -2,7 +2,7 @@
 // puts the live counter, served from HOST, where the script tag stands.
 (() => {
 	const script = document.currentScript;
-	if (!script) return;
+	if (!(script instanceof HTMLScriptElement)) return;
 	const origin = new URL(script.src).origin;
 	const lang = script.dataset.lang ?? "zh-Hans";
 	const frame = document.createElement("iframe");

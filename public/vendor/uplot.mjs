@@ -1,4 +1,5 @@
 // uplot@1.6.32 (dist/uPlot.esm.js), copied by scripts/vendor.mjs; see uplot.mjs.LICENSE.txt
+// @ts-nocheck
 /**
 * Copyright (c) 2025, Leon Sorokin
 * All rights reserved. (MIT Licensed)

@@ -1,4 +1,5 @@
 // uqr@0.1.3 (dist/index.mjs), copied by scripts/vendor.mjs; see uqr.mjs.LICENSE.txt
+// @ts-nocheck
 var QrCodeDataType = /* @__PURE__ */ ((QrCodeDataType2) => {
   QrCodeDataType2[QrCodeDataType2["Border"] = -1] = "Border";
   QrCodeDataType2[QrCodeDataType2["Data"] = 0] = "Data";

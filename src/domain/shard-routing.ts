@@ -13,6 +13,21 @@ export const shardIndexFor = (participantId: string, shardCount: number): number
 
 export const shardName = (year: number, index: number) => `${year}/shard/${index}`;
 export const ceremonyObjectName = (year: number) => `${year}`;
+export const aggregatorName = (year: number, index: number) => `${year}/aggregator/${index}`;
+
+/**
+ * Shards merged by one aggregator. With 16, the CeremonyDO hears from at most 64 aggregators at
+ * S = 1,024, and an aggregator merges at most 16 snapshots per interval (docs/CAPACITY.md).
+ */
+export const AGGREGATOR_FAN_IN = 16;
+export const aggregatorCount = (shardCount: number) => Math.ceil(shardCount / AGGREGATOR_FAN_IN);
+export const aggregatorIndexFor = (shardIndex: number) => Math.floor(shardIndex / AGGREGATOR_FAN_IN);
+/** The shard indexes an aggregator merges. */
+export function shardsOfAggregator(aggregatorIndex: number, shardCount: number): number[] {
+	const first = aggregatorIndex * AGGREGATOR_FAN_IN;
+	const last = Math.min(shardCount, first + AGGREGATOR_FAN_IN);
+	return Array.from({ length: Math.max(0, last - first) }, (_, k) => first + k);
+}
 
 /** Blessing and action ids carry their shard, so moderation can reach the right log. */
 export const actionId = (shardIndex: number, seq: number) => `${shardIndex}-${seq}`;

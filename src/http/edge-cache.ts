@@ -1,54 +1,56 @@
 import type { Context } from "hono";
 import type { AppEnv } from "./app-env";
 
-/** Public reads are fresh for a second: readers lag by at most that, the CeremonyDO sees a read per isolate per second. */
-export const PUBLIC_MAX_AGE_S = 1;
-const FRESH_MS = PUBLIC_MAX_AGE_S * 1000;
+/**
+ * Public reads pass through one cache layer: the edge cache (Cache API), fresh for a second. An
+ * entry carries the time it was read from the CeremonyDO, and its age counts against that second
+ * wherever it is used: nothing re-caches it for another second. Clients are told to revalidate
+ * (`no-cache`) with the ETag, so a browser's cache adds no age either: they get 304 when nothing
+ * changed. Readers therefore lag the CeremonyDO by at most FRESH_MS.
+ */
+export const FRESH_MS = 1_000;
+const READ_AT = "x-read-at";
+export const PUBLIC_CACHE_CONTROL = "public, no-cache";
 
 interface Read {
-	at: number;
 	settled: boolean;
 	value?: unknown;
 	failed?: boolean;
 }
 
-/** This isolate's reads of the last second, settled or still in flight, so concurrent misses share one. */
-const recent = new Map<string, Read>();
+/**
+ * Reads of this isolate still in flight, so concurrent misses share one. Not a cache: an entry
+ * leaves the map as soon as it settles, so it never adds age to the edge cache's.
+ */
+const inFlight = new Map<string, Read>();
 const WAIT_LIMIT_MS = 10_000;
 
-function forget(now: number) {
-	for (const [key, entry] of recent) if (now - entry.at >= FRESH_MS) recent.delete(key);
-}
-
 /**
- * The data behind a public read: from this isolate's last second, else from the edge cache, else
- * from `load`, which runs once per key per isolate at a time. Stored as JSON under a key of its
- * own, so that every format and every conditional request is built from the same data.
+ * The data behind a public read: from the edge cache while fresh, else from `load`, which runs
+ * once per key per isolate at a time. Stored as JSON under a key of its own, so that every format
+ * and every conditional request is built from the same data.
  */
 export async function cachedData<T>(c: Context<AppEnv>, key: string, load: () => Promise<T>): Promise<T> {
-	const now = Date.now();
-	const fresh = recent.get(key);
-	if (fresh && !fresh.failed && now - fresh.at < FRESH_MS) {
+	const shared = inFlight.get(key);
+	if (shared) {
 		// Another request's read: never await its promise (it belongs to that request's I/O
 		// context); wait on timers of this request's own and take the settled value, plain data.
-		while (!fresh.settled && Date.now() - now < WAIT_LIMIT_MS) await scheduler.wait(2);
-		if (fresh.settled && !fresh.failed) return structuredClone(fresh.value) as T;
+		const startedAt = Date.now();
+		while (!shared.settled && Date.now() - startedAt < WAIT_LIMIT_MS) await scheduler.wait(2);
+		if (shared.settled && !shared.failed) return structuredClone(shared.value) as T;
 	}
-	if (recent.size > 1000) forget(now);
-
-	const read: Read = { at: now, settled: false };
-	recent.set(key, read);
+	const read: Read = { settled: false };
+	inFlight.set(key, read);
 	try {
 		const value = await readThrough(c, key, load);
 		read.value = value;
 		return value;
 	} catch (error) {
-		// A failed read is not kept: the next request tries again.
 		read.failed = true;
-		recent.delete(key);
 		throw error;
 	} finally {
 		read.settled = true;
+		if (inFlight.get(key) === read) inFlight.delete(key);
 	}
 }
 
@@ -56,10 +58,12 @@ async function readThrough<T>(c: Context<AppEnv>, key: string, load: () => Promi
 	const cacheKey = new Request(new URL(`/__data/${key}`, c.req.url).toString());
 	const cache = await caches.open("public-reads");
 	const hit = await cache.match(cacheKey);
-	if (hit) return (await hit.json()) as T;
+	if (hit && Date.now() - Number(hit.headers.get(READ_AT)) < FRESH_MS) return (await hit.json()) as T;
+	const readAt = Date.now();
 	const loaded = await load();
 	const stored = new Response(JSON.stringify(loaded), {
-		headers: { "content-type": "application/json", "cache-control": `public, max-age=${PUBLIC_MAX_AGE_S}` },
+		// The Cache API counts whole seconds; READ_AT is what decides freshness.
+		headers: { "content-type": "application/json", "cache-control": "public, max-age=2", [READ_AT]: String(readAt) },
 	});
 	c.executionCtx.waitUntil(cache.put(cacheKey, stored));
 	return loaded;
@@ -71,12 +75,12 @@ async function etagOf(body: string): Promise<string> {
 	return `"${hex}"`;
 }
 
-/** A public, cacheable answer with an ETag; a matching If-None-Match gets 304. */
+/** A public answer with an ETag that clients revalidate; a matching If-None-Match gets 304. */
 export async function publicResponse(c: Context<AppEnv>, body: string, contentType: string): Promise<Response> {
 	const etag = await etagOf(body);
 	const headers = {
 		etag,
-		"cache-control": `public, max-age=${PUBLIC_MAX_AGE_S}`,
+		"cache-control": PUBLIC_CACHE_CONTROL,
 		"access-control-allow-origin": "*",
 		"access-control-expose-headers": "ETag",
 		vary: "Accept",

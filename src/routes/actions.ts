@@ -93,6 +93,9 @@ function respond(config: CeremonyConfig, participantId: string, shardIndex: numb
 		case "wrong-shard":
 			forgetCeremony(year);
 			throw unavailable(outcome.detail);
+		case "stale-config":
+			forgetCeremony(config.year);
+			throw unavailable("The ceremony's configuration changed; retry with the same Idempotency-Key.");
 	}
 }
 
@@ -134,27 +137,35 @@ actions.openapi(
 		const participantId = c.get("participantId");
 		const message = normalisedMessage(input.message);
 		const blessing = message === null ? null : prepareBlessing(message, holdWordsOf(c.env));
-		const { config, identity, stub } = await participantShard(c.env, year, participantId);
-		const status = statusOf(config, Date.now());
-		// Before the window nothing can be a replay; after it, the shard still answers replays.
-		if (status === "scheduled") throw outsideWindow(config);
-		const request: ActionRequest = {
-			participantId,
-			idempotencyKey,
-			type: input.type,
-			fingerprint: await fingerprintOf(input.type, message),
-			blessing,
-			limit: config.limits[input.type],
-			country: requestCountry(c),
-			replayOnly: status !== "open",
-		};
-		const outcome = await performBatched(
-			identity,
-			request,
-			(id, requests) => stub.perform(id, requests),
-			batchSettings(c.env),
-			(promise) => c.executionCtx.waitUntil(promise),
-		);
-		return respond(config, participantId, identity.shardIndex, outcome);
+		const fingerprint = await fingerprintOf(input.type, message);
+		// A shard that knows a newer configuration answers "stale": refresh the copy once and retry.
+		for (let attempt = 0; ; attempt++) {
+			const { config, identity, stub } = await participantShard(c.env, year, participantId);
+			const status = statusOf(config, Date.now());
+			// Before the window nothing can be a replay; after it, the shard still answers replays.
+			if (status === "scheduled") throw outsideWindow(config);
+			const request: ActionRequest = {
+				participantId,
+				idempotencyKey,
+				type: input.type,
+				fingerprint,
+				blessing,
+				limit: config.limits[input.type],
+				country: requestCountry(c),
+				replayOnly: status !== "open",
+			};
+			const outcome = await performBatched(
+				identity,
+				request,
+				(id, requests) => stub.perform(id, requests),
+				batchSettings(c.env),
+				(promise) => c.executionCtx.waitUntil(promise),
+			);
+			if (outcome.kind === "stale-config" && attempt === 0) {
+				forgetCeremony(year);
+				continue;
+			}
+			return respond(config, participantId, identity.shardIndex, outcome);
+		}
 	},
 );

@@ -1,6 +1,7 @@
 import { geoEqualEarth } from "d3-geo";
 import type { Browser, Page } from "playwright-core";
 import { feature } from "topojson-client";
+import type { GeometryCollection, Topology } from "topojson-specification";
 import { beforeAll, describe, expect, inject, it } from "vitest";
 import countries110m from "world-atlas/countries-110m.json";
 import { buildBlessingMap, CENTRAL_MERIDIAN } from "../../scripts/blessing-map.mjs";
@@ -102,9 +103,9 @@ describe("the blessing map", () => {
 		// One subpath per land polygon (a few more where the map's edge cuts one); the countries
 		// object, which would draw borders, has many more.
 		const subpaths = data.land.match(/M/g)?.length ?? 0;
-		const countryPolygons = feature(countries110m as never, countries110m.objects.countries as never).features.reduce(
-			(n: number, f: { geometry: { type: string; coordinates: unknown[] } }) =>
-				n + (f.geometry.type === "MultiPolygon" ? f.geometry.coordinates.length : 1),
+		const world = countries110m as unknown as Topology<{ countries: GeometryCollection }>;
+		const countryPolygons = feature(world, world.objects.countries).features.reduce(
+			(n, f) => n + (f.geometry?.type === "MultiPolygon" ? f.geometry.coordinates.length : 1),
 			0,
 		);
 		expect(subpaths).toBeGreaterThanOrEqual(data.landPolygons);

@@ -7,7 +7,13 @@ import { normaliseText, parseHoldWords, prepareBlessing } from "../../src/domain
 import { ceremonyDate, ceremonyName, nextCeremonyYear, sexagenaryYear } from "../../src/domain/calendar";
 import { certificateSvg } from "../../src/domain/certificate-svg";
 import { isRegionCode } from "../../src/domain/regions";
-import { parseActionId, shardIndexFor } from "../../src/domain/shard-routing";
+import {
+	aggregatorCount,
+	aggregatorIndexFor,
+	parseActionId,
+	shardIndexFor,
+	shardsOfAggregator,
+} from "../../src/domain/shard-routing";
 import type { AppEnv } from "../../src/http/app-env";
 import { csvField, toCsv } from "../../src/http/csv";
 import { onError } from "../../src/http/errors";
@@ -144,5 +150,27 @@ describe("the optional Turnstile check", () => {
 		expect(await refused.json()).toMatchObject({ type: "/problems/turnstile-required" });
 		const env = { TURNSTILE_SECRET: "secret", COMMITTEE_TOKENS: "ada:committee-token-1" };
 		expect((await post(env, { authorization: "Bearer committee-token-1" })).status).toBe(200);
+	});
+});
+
+describe("shard routing golden values", () => {
+	// A change of the hash would move every participant of an open ceremony to another shard.
+	const golden: Array<[string, number[]]> = [
+		["AAAAAAAAAAAAAAAAAAAAAA", [3, 3, 27, 155, 411]],
+		["kq3yP0v7Qe2rZ9xW4mT1bA", [1, 1, 25, 217, 985]],
+		["_-_-_-_-_-_-_-_-_-_-_w", [3, 3, 51, 115, 883]],
+		["Zx9Lm2Qp8Rt4Vw6Yb1Nc3D", [1, 5, 53, 245, 245]],
+	];
+	it.each(golden)("shardIndexFor(%s) at S = 4, 8, 64, 256, 1024", (id, expected) => {
+		expect([4, 8, 64, 256, 1024].map((s) => shardIndexFor(id, s))).toEqual(expected);
+	});
+
+	it("groups shards by sixteen under an aggregator", () => {
+		expect(aggregatorCount(4)).toBe(1);
+		expect(aggregatorCount(64)).toBe(4);
+		expect(aggregatorCount(1024)).toBe(64);
+		expect(aggregatorIndexFor(15)).toBe(0);
+		expect(aggregatorIndexFor(16)).toBe(1);
+		expect(shardsOfAggregator(3, 50)).toEqual([48, 49]);
 	});
 });

@@ -1,4 +1,5 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardIndexFor, shardName } from "../../src/domain/shard-routing";
 import { act, call, committee, expectProblem, flushShards, newParticipant, YEAR } from "./helpers";

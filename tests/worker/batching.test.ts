@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ShardDO } from "../../durable/shard";
-import type { ActionOutcome, ActionRequest, ShardIdentity } from "../../durable/shard-protocol";
+import type { ActionIdentity, ActionOutcome, ActionRequest } from "../../durable/shard-protocol";
 import { shardIndexFor } from "../../src/domain/shard-routing";
 import {
 	batchCounters,
@@ -129,7 +129,7 @@ describe("edge micro-batching", () => {
 });
 
 describe("the batcher on its own", () => {
-	const identity: ShardIdentity = { year: YEAR, shardCount: 4, shardIndex: 3 };
+	const identity: ActionIdentity = { year: YEAR, shardCount: 4, shardIndex: 3, configVersion: 1 };
 	const request = (n: number): ActionRequest => ({
 		participantId: `p${n}`,
 		idempotencyKey: `key-${n}-0000`,

@@ -1,4 +1,4 @@
-import { SELF } from "cloudflare:test";
+import { exports } from "cloudflare:workers";
 import { type Schema, Validator } from "@cfworker/json-schema";
 import { describe, expect, it } from "vitest";
 import {
@@ -97,7 +97,7 @@ describe("the OpenAPI document", () => {
 				...(init.headers as Record<string, string>),
 			};
 			const res = await (init.json === undefined
-				? SELF.fetch(`${BASE}${path}${init.query ?? ""}`, { method: method.toUpperCase(), headers })
+				? exports.default.fetch(`${BASE}${path}${init.query ?? ""}`, { method: method.toUpperCase(), headers })
 				: call(`${path}${init.query ?? ""}`, { method: method.toUpperCase(), headers, json: init.json }));
 
 			const documentedAnswer = operation.responses[String(res.status)];
@@ -166,7 +166,7 @@ describe("the answers that middleware and validation give", () => {
 		expect(reads.length).toBeGreaterThanOrEqual(10);
 		for (const { path, operation } of reads) {
 			const url = path.replace("{year}", String(YEAR)).replace("{participantId}", p.participantId);
-			const res = await SELF.fetch(`${BASE}${url}`, { headers: { "x-api-key": "not-a-media-key" } });
+			const res = await exports.default.fetch(`${BASE}${url}`, { headers: { "x-api-key": "not-a-media-key" } });
 			expect(res.status, path).toBe(401);
 			const answer = operation.responses["401"];
 			expect(answer, `${path}: 401 undocumented`).toBeDefined();

@@ -1,4 +1,5 @@
-import { env, evictDurableObject, listDurableObjectIds } from "cloudflare:test";
+import { evictDurableObject, listDurableObjectIds } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { act, audit, flushShards, newParticipant, stats } from "./helpers";
 

@@ -1,4 +1,5 @@
-import { env, listDurableObjectIds, runDurableObjectAlarm, SELF } from "cloudflare:test";
+import { listDurableObjectIds, runDurableObjectAlarm } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { nextCeremonyYear } from "../../src/domain/calendar";
 
@@ -13,7 +14,7 @@ export function call(path: string, init: RequestInit & { json?: unknown } = {}):
 		body = JSON.stringify(init.json);
 		if (!headers.has("content-type")) headers.set("content-type", "application/json");
 	}
-	return SELF.fetch(`${BASE}${path}`, { ...init, headers, body });
+	return exports.default.fetch(`${BASE}${path}`, { ...init, headers, body });
 }
 
 export async function newParticipant(): Promise<{ participantId: string; token: string }> {
@@ -41,11 +42,13 @@ export function act(
 export const committee = (path: string, init: RequestInit & { json?: unknown } = {}) =>
 	call(path, { ...init, headers: { authorization: `Bearer ${COMMITTEE}`, ...(init.headers ?? {}) } });
 
-/** Runs every shard's pending alarm (their snapshot pushes), as the platform would. */
+/** Runs every shard's, then every aggregator's, pending alarm (their snapshot pushes), as the platform would. */
 export async function flushShards(): Promise<void> {
 	for (let round = 0; round < 3; round++) {
-		const ids = await listDurableObjectIds(env.SHARD);
-		await Promise.all(ids.map((id) => runDurableObjectAlarm(env.SHARD.get(id))));
+		const shards = await listDurableObjectIds(env.SHARD);
+		await Promise.all(shards.map((id) => runDurableObjectAlarm(env.SHARD.get(id))));
+		const aggregators = await listDurableObjectIds(env.AGGREGATOR);
+		await Promise.all(aggregators.map((id) => runDurableObjectAlarm(env.AGGREGATOR.get(id))));
 	}
 }
 

@@ -1,4 +1,5 @@
-import { env, evictDurableObject, SELF } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
+import { env, exports } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { LiveTotals } from "../../src/schemas/live";
 import {
@@ -27,7 +28,9 @@ async function open(
 	query = "",
 	headers: Record<string, string> = { authorization: `Bearer ${COMMITTEE}` },
 ): Promise<Socket> {
-	return wrap(await SELF.fetch(`${BASE}${livePath}${query}`, { headers: { upgrade: "websocket", ...headers } }));
+	return wrap(
+		await exports.default.fetch(`${BASE}${livePath}${query}`, { headers: { upgrade: "websocket", ...headers } }),
+	);
 }
 
 function wrap(res: Response): Socket {
@@ -70,24 +73,28 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 describe("the committee's live socket", () => {
 	it("refuses no token, a wrong token, a used ticket and a forged or expired one, before any socket opens", async () => {
 		const upgrade = { upgrade: "websocket" };
-		await expectProblem(await SELF.fetch(`${BASE}${livePath}`, { headers: upgrade }), 401, "unauthorized");
+		await expectProblem(await exports.default.fetch(`${BASE}${livePath}`, { headers: upgrade }), 401, "unauthorized");
 		await expectProblem(
-			await SELF.fetch(`${BASE}${livePath}`, { headers: { ...upgrade, authorization: "Bearer wrong-token-123" } }),
+			await exports.default.fetch(`${BASE}${livePath}`, {
+				headers: { ...upgrade, authorization: "Bearer wrong-token-123" },
+			}),
 			401,
 		);
 		const used = await ticket();
 		const first = await open(`?ticket=${encodeURIComponent(used)}`, {});
 		await first.close();
-		const again = await SELF.fetch(`${BASE}${livePath}?ticket=${encodeURIComponent(used)}`, { headers: upgrade });
+		const again = await exports.default.fetch(`${BASE}${livePath}?ticket=${encodeURIComponent(used)}`, {
+			headers: upgrade,
+		});
 		expect(again.status).toBe(401);
 		expect(again.webSocket).toBeNull();
 		const forged = `${used.slice(0, -2)}AA`;
 		await expectProblem(
-			await SELF.fetch(`${BASE}${livePath}?ticket=${encodeURIComponent(forged)}`, { headers: upgrade }),
+			await exports.default.fetch(`${BASE}${livePath}?ticket=${encodeURIComponent(forged)}`, { headers: upgrade }),
 			401,
 		);
 		const expired = `YWRh.${Date.now() - 1000}.AAAAAAAAAAAAAAAA.${"A".repeat(43)}`;
-		await expectProblem(await SELF.fetch(`${BASE}${livePath}?ticket=${expired}`, { headers: upgrade }), 401);
+		await expectProblem(await exports.default.fetch(`${BASE}${livePath}?ticket=${expired}`, { headers: upgrade }), 401);
 	});
 
 	it("pushes an update after actions land, and nothing when nothing changed", async () => {

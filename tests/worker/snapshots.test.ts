@@ -1,11 +1,13 @@
-import { env, evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import type { ShardSnapshot } from "../../durable/shard-protocol";
+import type { Snapshot } from "../../durable/snapshot-protocol";
 import { shardIndexFor, shardName } from "../../src/domain/shard-routing";
 import { act, ceremony, flushShards, newParticipant, stats, YEAR } from "./helpers";
 
-const snapshot = (version: number, flower: number, minuteN: number): ShardSnapshot => ({
-	shardIndex: 2,
+/** An aggregator's snapshot, as aggregator 0 of a ceremony of four shards sends it. */
+const snapshot = (version: number, flower: number, minuteN: number): Snapshot => ({
+	child: 0,
 	version,
 	takenAt: Date.now(),
 	sealed: false,
@@ -15,6 +17,7 @@ const snapshot = (version: number, flower: number, minuteN: number): ShardSnapsh
 	regions: [{ region: "JP", participants: flower, flower, incense: 0, bow: 0, blessing: 0 }],
 	minutes: [{ minute: Date.UTC(2027, 3, 9, 2, 0), type: "flower", n: minuteN }],
 	blessings: [],
+	shards: [],
 });
 
 describe("snapshots", () => {
@@ -23,17 +26,18 @@ describe("snapshots", () => {
 		const year = YEAR + 5;
 		const stub = env.CEREMONY.getByName(`${year}`);
 		await stub.getConfig(year, { shardCount: 4, openNow: true });
-		await stub.applySnapshot(year, snapshot(5, 7, 7));
+		const identity = { year, shardCount: 4, aggregatorIndex: 0 };
+		await stub.applyAggregate(identity, snapshot(5, 7, 7));
 		const once = await stub.stats(year);
 		expect(once.actions.flower).toBe(7);
 
-		expect(await stub.applySnapshot(year, snapshot(5, 7, 7))).toEqual({ applied: false, version: 5 });
-		expect(await stub.applySnapshot(year, snapshot(3, 4, 4))).toEqual({ applied: false, version: 5 });
+		expect(await stub.applyAggregate(identity, snapshot(5, 7, 7))).toEqual({ kind: "not-newer", version: 5 });
+		expect(await stub.applyAggregate(identity, snapshot(3, 4, 4))).toEqual({ kind: "not-newer", version: 5 });
 		// The figures stay; only updatedAt may move, to the newest snapshot of the same version.
 		expect({ ...(await stub.stats(year)), updatedAt: null }).toEqual({ ...once, updatedAt: null });
 
-		await stub.applySnapshot(year, snapshot(6, 9, 9));
-		await stub.applySnapshot(year, snapshot(4, 5, 5));
+		await stub.applyAggregate(identity, snapshot(6, 9, 9));
+		await stub.applyAggregate(identity, snapshot(4, 5, 5));
 		const later = await stub.stats(year);
 		expect(later.actions.flower).toBe(9);
 		expect(later.participants).toBe(9);

@@ -1,6 +1,8 @@
-import { env, runInDurableObject } from "cloudflare:test";
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import Papa from "papaparse";
 import { describe, expect, it } from "vitest";
+import { FRESH_MS } from "../../src/http/edge-cache";
 import { act, call, ceremony, committee, expectProblem, flushShards, newParticipant, YEAR } from "./helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,7 +28,7 @@ describe("the statistics API", async () => {
 		expect(first.status).toBe(200);
 		const etag = first.headers.get("etag") as string;
 		expect(etag).toMatch(/^"[0-9a-f]+"$/);
-		expect(first.headers.get("cache-control")).toBe("public, max-age=1");
+		expect(first.headers.get("cache-control")).toBe("public, no-cache");
 		expect(first.headers.get("access-control-allow-origin")).toBe("*");
 		const again = await call(`/api/v1/ceremonies/${YEAR}/stats`, { headers: { "if-none-match": etag } });
 		expect(again.status).toBe(304);
@@ -48,23 +50,27 @@ describe("the statistics API", async () => {
 	it("serves cache hits without reaching the CeremonyDO, and concurrent misses with one read", async () => {
 		await sleep(1100);
 		const before = await publicReads();
+		const started = Date.now();
 		const answers = await Promise.all(
 			Array.from({ length: 20 }, () => call(`/api/v1/ceremonies/${YEAR}/stats/regions`)),
 		);
 		expect(answers.every((r) => r.status === 200)).toBe(true);
 		expect((await publicReads()) - before).toBe(1);
-		// Within the same second, every format of the same data is a hit.
-		const started = Date.now();
+		// Within the second after the read, every format of the same data is a hit.
 		let hits = 0;
-		while (Date.now() - started < 500) {
+		while (Date.now() - started < 700) {
 			expect((await call(`/api/v1/ceremonies/${YEAR}/stats/regions?format=csv`)).status).toBe(200);
 			hits++;
 		}
 		expect(hits).toBeGreaterThan(0);
-		expect((await publicReads()) - before).toBe(1);
+		// At most one read of the CeremonyDO per second of freshness (one when the machine is quick).
+		const windows = Math.floor((Date.now() - started) / FRESH_MS) + 1;
+		expect((await publicReads()) - before).toBeLessThanOrEqual(windows);
+		const afterHits = await publicReads();
 		await sleep(1100);
 		await call(`/api/v1/ceremonies/${YEAR}/stats/regions`);
-		expect((await publicReads()) - before).toBe(2);
+		// Once the second is over, the next request reads again.
+		expect((await publicReads()) - afterHits).toBe(1);
 	});
 
 	it("gives CSV that parses into the same figures as the JSON", async () => {

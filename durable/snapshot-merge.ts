@@ -1,0 +1,222 @@
+import { ACTION_TYPES, type ActionCounts, zeroCounts } from "../src/schemas/common";
+import type { ApplyOutcome, MinuteCount, RegionCounts, ShardStatus, Snapshot } from "./snapshot-protocol";
+import type { SqlQuery } from "./sql";
+
+/**
+ * The latest snapshot of every child of a node of the tree (an aggregator's shards, the
+ * CeremonyDO's aggregators) and their sum. Idempotent: a snapshot not newer than the one held
+ * changes nothing. The node's own version rises with every snapshot it applies, in the same
+ * transaction, and marks the merged minute buckets it changed, so the node can send upward only
+ * what changed since its parent last confirmed.
+ */
+export const MERGE_SCHEMA = `
+CREATE TABLE IF NOT EXISTS merge_state (
+	id INTEGER PRIMARY KEY CHECK (id = 1),
+	version INTEGER NOT NULL DEFAULT 0,
+	confirmed_version INTEGER NOT NULL DEFAULT 0
+);
+INSERT OR IGNORE INTO merge_state (id) VALUES (1);
+CREATE TABLE IF NOT EXISTS child_snapshots (
+	child INTEGER PRIMARY KEY,
+	version INTEGER NOT NULL,
+	taken_at INTEGER NOT NULL,
+	received_at INTEGER NOT NULL,
+	sealed INTEGER NOT NULL,
+	participants INTEGER NOT NULL,
+	flower INTEGER NOT NULL, incense INTEGER NOT NULL, bow INTEGER NOT NULL, blessing INTEGER NOT NULL,
+	blessings_published INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS child_regions (
+	child INTEGER NOT NULL, region TEXT NOT NULL,
+	participants INTEGER NOT NULL,
+	flower INTEGER NOT NULL, incense INTEGER NOT NULL, bow INTEGER NOT NULL, blessing INTEGER NOT NULL,
+	PRIMARY KEY (child, region)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS child_minutes (
+	child INTEGER NOT NULL, minute INTEGER NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,
+	PRIMARY KEY (child, minute, type)
+) WITHOUT ROWID;
+-- Sum of child_minutes over children, kept by the difference each snapshot brings.
+CREATE TABLE IF NOT EXISTS merged_minutes (
+	minute INTEGER NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL, version INTEGER NOT NULL,
+	PRIMARY KEY (minute, type)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS merged_minutes_by_version ON merged_minutes (version);
+CREATE TABLE IF NOT EXISTS shard_status (
+	shard INTEGER PRIMARY KEY,
+	version INTEGER NOT NULL,
+	taken_at INTEGER NOT NULL,
+	received_at INTEGER NOT NULL,
+	sealed INTEGER NOT NULL,
+	participants INTEGER NOT NULL,
+	flower INTEGER NOT NULL, incense INTEGER NOT NULL, bow INTEGER NOT NULL, blessing INTEGER NOT NULL,
+	blessings_published INTEGER NOT NULL
+);
+`;
+
+type CountsRow = { participants: number; blessings_published: number } & ActionCounts;
+type ShardStatusRow = {
+	shard: number;
+	version: number;
+	taken_at: number;
+	received_at: number;
+	sealed: number;
+} & CountsRow;
+
+export interface Tally {
+	participants: number;
+	actions: ActionCounts;
+	blessingsPublished: number;
+}
+
+export interface HeldChild {
+	child: number;
+	version: number;
+	receivedAt: number;
+	sealed: boolean;
+}
+
+const countsOf = (row: ActionCounts | undefined): ActionCounts => {
+	const counts = zeroCounts();
+	for (const type of ACTION_TYPES) counts[type] = row?.[type] ?? 0;
+	return counts;
+};
+
+export class SnapshotMerge {
+	constructor(
+		private readonly sql: SqlQuery,
+		private readonly storage: DurableObjectStorage,
+	) {}
+
+	get version(): number {
+		return this.sql<{ version: number }>`SELECT version FROM merge_state WHERE id = 1`[0]?.version ?? 0;
+	}
+
+	get confirmedVersion(): number {
+		return (
+			this.sql<{ confirmed_version: number }>`SELECT confirmed_version FROM merge_state WHERE id = 1`[0]
+				?.confirmed_version ?? 0
+		);
+	}
+
+	/** The parent has everything up to `version`. */
+	confirm(version: number): void {
+		this.sql`UPDATE merge_state SET confirmed_version = max(confirmed_version, ${version}) WHERE id = 1`;
+	}
+
+	held(): HeldChild[] {
+		return this.sql<{ child: number; version: number; received_at: number; sealed: number }>`
+			SELECT child, version, received_at, sealed FROM child_snapshots`.map((r) => ({
+			child: r.child,
+			version: r.version,
+			receivedAt: r.received_at,
+			sealed: r.sealed === 1,
+		}));
+	}
+
+	heldVersion(child: number): number {
+		return this.sql<{ version: number }>`SELECT version FROM child_snapshots WHERE child = ${child}`[0]?.version ?? 0;
+	}
+
+	/** Applies a child's snapshot if it is newer than the one held. */
+	apply(s: Snapshot, now = Date.now()): ApplyOutcome {
+		return this.storage.transactionSync(() => {
+			const held = this.sql<{ version: number }>`SELECT version FROM child_snapshots WHERE child = ${s.child}`[0];
+			// A child that has counted nothing yet has nothing to add.
+			if (!held && s.version === 0) return { kind: "not-newer", version: 0 };
+			if (held && held.version >= s.version) {
+				// The same version again: what the child has is what is held, as of this newer snapshot.
+				if (held.version === s.version) {
+					this.sql`UPDATE child_snapshots SET taken_at = max(taken_at, ${s.takenAt}), received_at = ${now}
+						WHERE child = ${s.child}`;
+				}
+				return { kind: "not-newer", version: held.version };
+			}
+			const version = this.version + 1;
+			this.sql`INSERT OR REPLACE INTO child_snapshots
+				(child, version, taken_at, received_at, sealed, participants, flower, incense, bow, blessing, blessings_published)
+				VALUES (${s.child}, ${s.version}, ${s.takenAt}, ${now}, ${s.sealed ? 1 : 0}, ${s.participants},
+					${s.actions.flower}, ${s.actions.incense}, ${s.actions.bow}, ${s.actions.blessing}, ${s.blessingsPublished})`;
+			for (const r of s.regions) {
+				this.sql`INSERT OR REPLACE INTO child_regions (child, region, participants, flower, incense, bow, blessing)
+					VALUES (${s.child}, ${r.region}, ${r.participants}, ${r.flower}, ${r.incense}, ${r.bow}, ${r.blessing})`;
+			}
+			for (const m of s.minutes) {
+				const before =
+					this.sql<{ n: number }>`SELECT n FROM child_minutes
+						WHERE child = ${s.child} AND minute = ${m.minute} AND type = ${m.type}`[0]?.n ?? 0;
+				if (before === m.n) continue;
+				this
+					.sql`INSERT OR REPLACE INTO child_minutes (child, minute, type, n) VALUES (${s.child}, ${m.minute}, ${m.type}, ${m.n})`;
+				this
+					.sql`INSERT INTO merged_minutes (minute, type, n, version) VALUES (${m.minute}, ${m.type}, ${m.n - before}, ${version})
+					ON CONFLICT (minute, type) DO UPDATE SET n = n + excluded.n, version = excluded.version`;
+			}
+			for (const st of s.shards) {
+				this.sql`INSERT INTO shard_status
+					(shard, version, taken_at, received_at, sealed, participants, flower, incense, bow, blessing, blessings_published)
+					VALUES (${st.shardIndex}, ${st.version}, ${st.takenAt}, ${st.receivedAt}, ${st.sealed ? 1 : 0}, ${st.participants},
+						${st.actions.flower}, ${st.actions.incense}, ${st.actions.bow}, ${st.actions.blessing}, ${st.blessingsPublished})
+					ON CONFLICT (shard) DO UPDATE SET version = excluded.version, taken_at = excluded.taken_at,
+						received_at = excluded.received_at, sealed = excluded.sealed, participants = excluded.participants,
+						flower = excluded.flower, incense = excluded.incense, bow = excluded.bow, blessing = excluded.blessing,
+						blessings_published = excluded.blessings_published
+					WHERE excluded.version >= shard_status.version`;
+			}
+			this.sql`UPDATE merge_state SET version = ${version} WHERE id = 1`;
+			return { kind: "applied", version: s.version };
+		});
+	}
+
+	/** The sum of the children's counters, and the time of the newest snapshot among them. */
+	tally(): Tally & { takenAt: number | null } {
+		const row = this.sql<CountsRow & { taken_at: number | null }>`
+			SELECT coalesce(sum(participants), 0) AS participants, coalesce(sum(flower), 0) AS flower,
+				coalesce(sum(incense), 0) AS incense, coalesce(sum(bow), 0) AS bow, coalesce(sum(blessing), 0) AS blessing,
+				coalesce(sum(blessings_published), 0) AS blessings_published, max(taken_at) AS taken_at
+			FROM child_snapshots`[0];
+		return {
+			participants: row?.participants ?? 0,
+			actions: countsOf(row),
+			blessingsPublished: row?.blessings_published ?? 0,
+			takenAt: row?.taken_at ?? null,
+		};
+	}
+
+	/** Per region, summed over the children; most participants first. */
+	regions(): RegionCounts[] {
+		return this.sql<RegionCounts>`
+			SELECT region, sum(participants) AS participants, sum(flower) AS flower, sum(incense) AS incense,
+				sum(bow) AS bow, sum(blessing) AS blessing
+			FROM child_regions GROUP BY region ORDER BY participants DESC, region ASC`;
+	}
+
+	/** Merged minute buckets changed after `sinceVersion` (all of them with 0). */
+	minutesSince(sinceVersion: number): MinuteCount[] {
+		return this.sql<MinuteCount>`SELECT minute, type, n FROM merged_minutes WHERE version > ${sinceVersion}`;
+	}
+
+	/** Merged counts per bucket of `width` ms in [from, to). */
+	series(width: number, from: number, to: number): MinuteCount[] {
+		return this.sql<MinuteCount>`
+			SELECT minute - (minute % ${width}) AS minute, type, sum(n) AS n FROM merged_minutes
+			WHERE minute >= ${from} AND minute < ${to} GROUP BY 1, 2 ORDER BY 1`;
+	}
+
+	shards(): ShardStatus[] {
+		return this.sql<ShardStatusRow>`SELECT * FROM shard_status ORDER BY shard`.map((r) => ({
+			shardIndex: r.shard,
+			version: r.version,
+			takenAt: r.taken_at,
+			receivedAt: r.received_at,
+			sealed: r.sealed === 1,
+			participants: r.participants,
+			actions: countsOf(r),
+			blessingsPublished: r.blessings_published,
+		}));
+	}
+
+	get hasChildren(): boolean {
+		return this.sql`SELECT 1 FROM child_snapshots LIMIT 1`.length > 0;
+	}
+}

@@ -1,0 +1,58 @@
+import { WallEntry } from "./snapshot-protocol";
+import type { SqlQuery } from "./sql";
+
+/** Published blessings an aggregator keeps to send: the wall is a recent sample, the shards' logs keep all. */
+const PUBLISHED_KEPT = 100;
+const PUBLISHED_PER_PUSH = 20;
+/** Held blessings sent per push, oldest first; every one is kept until the CeremonyDO has it. */
+const HELD_PER_PUSH = 100;
+
+export const OUTBOX_SCHEMA = `
+CREATE TABLE IF NOT EXISTS wall_outbox (
+	id TEXT PRIMARY KEY,
+	state TEXT NOT NULL,
+	created_at INTEGER NOT NULL,
+	entry TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS wall_outbox_by_state ON wall_outbox (state, created_at);
+`;
+
+/**
+ * Blessings on their way through an aggregator to the CeremonyDO: stored with the child's
+ * snapshot, sent with the aggregator's own, and removed once the CeremonyDO has them.
+ */
+export class WallOutbox {
+	constructor(private readonly sql: SqlQuery) {}
+
+	add(entries: WallEntry[]): void {
+		for (const e of entries) {
+			if (e.state !== "published" && e.state !== "held") continue;
+			this.sql`INSERT OR IGNORE INTO wall_outbox (id, state, created_at, entry)
+				VALUES (${e.id}, ${e.state}, ${e.createdAt}, ${JSON.stringify(e)})`;
+		}
+		this.sql`DELETE FROM wall_outbox WHERE state = 'published' AND id IN (
+			SELECT id FROM wall_outbox WHERE state = 'published' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ${PUBLISHED_KEPT})`;
+	}
+
+	/** The next entries to send: the newest published ones, and the oldest held ones. */
+	next(): WallEntry[] {
+		const rows = [
+			...this.sql<{ entry: string }>`SELECT entry FROM wall_outbox WHERE state = 'published'
+				ORDER BY created_at DESC, id DESC LIMIT ${PUBLISHED_PER_PUSH}`,
+			...this.sql<{ entry: string }>`SELECT entry FROM wall_outbox WHERE state = 'held'
+				ORDER BY created_at ASC, id ASC LIMIT ${HELD_PER_PUSH}`,
+		];
+		return rows.map((r) => WallEntry.parse(JSON.parse(r.entry)));
+	}
+
+	/** The CeremonyDO has these; published ones older than the newest sent are dropped with them. */
+	delivered(sent: WallEntry[]): void {
+		for (const e of sent) this.sql`DELETE FROM wall_outbox WHERE id = ${e.id}`;
+		const newest = Math.max(0, ...sent.filter((e) => e.state === "published").map((e) => e.createdAt));
+		this.sql`DELETE FROM wall_outbox WHERE state = 'published' AND created_at < ${newest}`;
+	}
+
+	get isEmpty(): boolean {
+		return this.sql`SELECT 1 FROM wall_outbox LIMIT 1`.length === 0;
+	}
+}
