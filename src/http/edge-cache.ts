@@ -16,11 +16,14 @@ interface Read {
 	settled: boolean;
 	value?: unknown;
 	failed?: boolean;
+	/** When the data was read from the CeremonyDO: the same clock the edge cache's entries carry. */
+	readAt?: number;
 }
 
 /**
- * Reads of this isolate still in flight, so concurrent misses share one. Not a cache: an entry
- * leaves the map as soon as it settles, so it never adds age to the edge cache's.
+ * The isolate's latest read per key, so concurrent misses share one, and requests that miss the
+ * edge cache while the read's own `cache.put` is still being written do not read again. Its
+ * freshness is measured from the same read time as the edge cache's entry, so it never adds age.
  */
 const inFlight = new Map<string, Read>();
 const WAIT_LIMIT_MS = 10_000;
@@ -37,28 +40,36 @@ export async function cachedData<T>(c: Context<AppEnv>, key: string, load: () =>
 		// context); wait on timers of this request's own and take the settled value, plain data.
 		const startedAt = Date.now();
 		while (!shared.settled && Date.now() - startedAt < WAIT_LIMIT_MS) await scheduler.wait(2);
-		if (shared.settled && !shared.failed) return structuredClone(shared.value) as T;
+		if (shared.settled && !shared.failed && Date.now() - (shared.readAt ?? 0) < FRESH_MS) {
+			return structuredClone(shared.value) as T;
+		}
 	}
 	const read: Read = { settled: false };
 	inFlight.set(key, read);
 	try {
-		const value = await readThrough(c, key, load);
+		const { value, readAt } = await readThrough(c, key, load);
 		read.value = value;
+		read.readAt = readAt;
 		return value;
 	} catch (error) {
 		read.failed = true;
+		if (inFlight.get(key) === read) inFlight.delete(key);
 		throw error;
 	} finally {
 		read.settled = true;
-		if (inFlight.get(key) === read) inFlight.delete(key);
 	}
 }
 
-async function readThrough<T>(c: Context<AppEnv>, key: string, load: () => Promise<T>): Promise<T> {
+async function readThrough<T>(
+	c: Context<AppEnv>,
+	key: string,
+	load: () => Promise<T>,
+): Promise<{ value: T; readAt: number }> {
 	const cacheKey = new Request(new URL(`/__data/${key}`, c.req.url).toString());
 	const cache = await caches.open("public-reads");
 	const hit = await cache.match(cacheKey);
-	if (hit && Date.now() - Number(hit.headers.get(READ_AT)) < FRESH_MS) return (await hit.json()) as T;
+	const hitReadAt = Number(hit?.headers.get(READ_AT));
+	if (hit && Date.now() - hitReadAt < FRESH_MS) return { value: (await hit.json()) as T, readAt: hitReadAt };
 	const readAt = Date.now();
 	const loaded = await load();
 	const stored = new Response(JSON.stringify(loaded), {
@@ -66,7 +77,7 @@ async function readThrough<T>(c: Context<AppEnv>, key: string, load: () => Promi
 		headers: { "content-type": "application/json", "cache-control": "public, max-age=2", [READ_AT]: String(readAt) },
 	});
 	c.executionCtx.waitUntil(cache.put(cacheKey, stored));
-	return loaded;
+	return { value: loaded, readAt };
 }
 
 async function etagOf(body: string): Promise<string> {
