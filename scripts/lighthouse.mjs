@@ -2,7 +2,9 @@
 // Lighthouse (npm `lighthouse`, Debian's Chromium) against the running service, failing under the
 // pages' budgets: the participant page with Lighthouse's default mobile settings (slow 4G, 4× CPU
 // slowdown) in each language, three runs each; the committee console with the desktop preset.
-// Usage: npm run lighthouse [-- --runs=3]
+// Usage: npm run lighthouse [-- --runs=3] [-- --median=report]
+// `--median=report` prints a median under its target instead of failing on it; every other budget
+// (each run's performance floor, CLS, accessibility, best practices) still fails the run.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -11,6 +13,7 @@ import { startService } from "./service.mjs";
 
 const RUNS = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 3);
 const OUT = join(process.cwd(), "test-output", "lighthouse");
+const MEDIAN_GATES = !process.argv.includes("--median=report");
 const CHROME = process.env.CHROME_PATH ?? "/usr/bin/chromium";
 const BIN = join(process.cwd(), "node_modules", ".bin", "lighthouse");
 
@@ -120,8 +123,11 @@ try {
 		results[target.name] = runs;
 		const med = median(runs.map((r) => r.performance));
 		console.log(`  median performance ${med}`);
-		if (med < target.medianPerformance)
-			failures.push(`${target.name}: median performance ${med} < ${target.medianPerformance}`);
+		if (med < target.medianPerformance) {
+			const miss = `${target.name}: median performance ${med} < ${target.medianPerformance}`;
+			if (MEDIAN_GATES) failures.push(miss);
+			else console.log(`  below target (reported, not failing): ${miss}`);
+		}
 		for (const [i, r] of runs.entries()) {
 			const n = `${target.name}, run ${i + 1}`;
 			if (r.performance < target.everyPerformance)
