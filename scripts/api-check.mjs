@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { COMMITTEE_TOKEN, fetchFresh as fetch, MEDIA_KEY, startService } from "./lib/service.mjs";
+import { COMMITTEE_TOKEN, fetchFresh as fetch, MEDIA_KEY, startService } from "./service.mjs";
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const bin = (name) => join(root, "node_modules/.bin", name);
@@ -126,13 +126,13 @@ mkdirSync(dirname(docPath), { recursive: true });
 const service = await startService();
 let ok = true;
 try {
-	const res = await fetch(`${service.url}/api/openapi.json`);
+	const res = await fetch(`${service.baseURL}/api/openapi.json`);
 	if (!res.ok) throw new Error(`/api/openapi.json answered ${res.status}`);
 	writeFileSync(docPath, await res.text());
 	console.log(`the served document: ${docPath.replace(root, ".")}`);
 	if (all || args.has("--lint")) ok = redocly() && ok;
 	if (all || args.has("--lint")) ok = spectral() && ok;
-	if (all || args.has("--client")) ok = (await client(service.url)) && ok;
+	if (all || args.has("--client")) ok = (await client(service.baseURL)) && ok;
 } finally {
 	service.stop();
 }

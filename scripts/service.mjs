@@ -1,12 +1,24 @@
-// Starts the service (wrangler dev, fresh local state) on a free loopback port for the page audits
-// (Lighthouse, pa11y, html-validate), waits until the current ceremony is open, and stops it.
+// Starts the service as `npm start` does (wrangler dev, fresh local state) on a free loopback port
+// for the checks that need it running (the API linters and media client, Lighthouse, pa11y,
+// html-validate), waits until the current ceremony is open, and stops it.
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Agent, fetch as undiciFetch } from "undici";
 
 export const COMMITTEE_TOKEN = "audit-committee-token";
+export const MEDIA_KEY = "media-key-of-the-example";
+
+// A connection per request: wrangler dev's proxy may close an idle kept-alive one under a late request.
+const fresh = new Agent({ pipelining: 0 });
+/**
+ * `fetch` without connection reuse, for scripts that talk to the service between long steps.
+ * @param {string} url
+ * @param {import("undici").RequestInit} [init]
+ */
+export const fetchFresh = (url, init = {}) => undiciFetch(url, { ...init, dispatcher: fresh });
 
 /** @returns {Promise<number>} a free TCP port on the loopback interface */
 export function freePort() {
@@ -71,6 +83,8 @@ export async function startService() {
 			"PARTICIPANT_TOKEN_SECRET:audit-secret",
 			"--var",
 			"DEFAULT_SHARD_COUNT:4",
+			"--var",
+			`MEDIA_API_KEYS:example:${MEDIA_KEY}`,
 			"--show-interactive-dev-session=false",
 		],
 		{
@@ -96,10 +110,10 @@ export async function startService() {
 		rmSync(state, { recursive: true, force: true });
 	};
 	try {
-		await waitFor(async () => (await fetch(`${baseURL}/healthz`)).ok, "/healthz", 90_000, child);
+		await waitFor(async () => (await fetchFresh(`${baseURL}/healthz`)).ok, "/healthz", 90_000, child);
 		await waitFor(
 			async () => {
-				const r = await fetch(`${baseURL}/api/v1/ceremonies/current`);
+				const r = await fetchFresh(`${baseURL}/api/v1/ceremonies/current`);
 				return r.ok && (await r.json()).status === "open";
 			},
 			"the current ceremony to open",
