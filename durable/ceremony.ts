@@ -155,7 +155,10 @@ export class CeremonyDO extends DurableObject<Env> {
 	 */
 	private async announceConfigVersion(config: CeremonyConfig): Promise<void> {
 		await Promise.all(
-			this.identities(config).map((id) => this.shardStub(config.year, id.shardIndex).configChanged(id, config.version)),
+			this.identities(config).map(async (id) => {
+				const outcome = await this.shardStub(config.year, id.shardIndex).configChanged(id, config.version);
+				if (outcome.kind === "wrong-shard") throw new Error(outcome.detail);
+			}),
 		);
 	}
 
@@ -444,7 +447,8 @@ export class CeremonyDO extends DurableObject<Env> {
 		const state = action === "hide" ? "hidden" : "published";
 		const identity = { year, shardCount: config.shardCount, shardIndex: ref.shardIndex };
 		const applied = await this.shardStub(year, ref.shardIndex).setBlessingState(identity, ref.seq, state);
-		if (applied === null) return { kind: "not-found" };
+		if (applied.kind === "wrong-shard") throw new Error(applied.detail);
+		if (applied.kind === "not-found") return { kind: "not-found" };
 		const now = Date.now();
 		this
 			.sql`UPDATE wall SET state = ${state}, moderated_by = ${member}, moderated_at = ${now} WHERE id = ${blessingId}`;
@@ -511,11 +515,13 @@ export class CeremonyDO extends DurableObject<Env> {
 		if (!config || !row || row.shard >= config.shardCount) return { kind: "not-found" };
 		const identity = { year, shardCount: config.shardCount, shardIndex: row.shard };
 		const state = action === "hide" ? "hidden" : "published";
-		const name = await this.shardStub(year, row.shard).setNameState(identity, participantId, state);
-		if (name === null) {
+		const named = await this.shardStub(year, row.shard).setNameState(identity, participantId, state);
+		if (named.kind === "wrong-shard") throw new Error(named.detail);
+		if (named.kind === "not-found") {
 			this.sql`DELETE FROM names WHERE participant_id = ${participantId}`;
 			return { kind: "not-found" };
 		}
+		const name = named.displayName;
 		const now = Date.now();
 		console.log(`display name of ${participantId} ${action === "hide" ? "hidden" : "published"} by ${member}`);
 		this.scheduleBroadcast();
@@ -710,7 +716,11 @@ export class CeremonyDO extends DurableObject<Env> {
 		const config = this.config();
 		if (!config) return null;
 		const shards = await Promise.all(
-			this.identities(config).map((id) => this.shardStub(year, id.shardIndex).audit(id)),
+			this.identities(config).map(async (id) => {
+				const outcome = await this.shardStub(year, id.shardIndex).audit(id);
+				if (outcome.kind === "wrong-shard") throw new Error(outcome.detail);
+				return outcome.audit;
+			}),
 		);
 		await Promise.all(
 			this.aggregatorIdentities(config).map(async (id) => {

@@ -66,8 +66,41 @@ export interface ParticipantProfile {
 	firstCountedAt: number | null;
 }
 
+/** The shard refuses a call meant for another shard, ceremony or shard count, and changes nothing. */
+export type WrongShard = { kind: "wrong-shard"; detail: string };
+
+/**
+ * `displayName: null` clears the name; a region can change only before the first counted action.
+ * `nameHeld`: the word list holds the new name until the committee reviews it.
+ */
+export interface ProfileChange {
+	displayName?: string | null;
+	region?: string;
+	nameHeld?: boolean;
+}
+
+export type ProfileOutcome = { kind: "profile"; profile: ParticipantProfile } | WrongShard;
+
 export type ProfileUpdateOutcome =
 	/** `reviewEnded`: the name had been held or hidden and no longer is (the queue drops it). */
 	| { kind: "updated"; profile: ParticipantProfile; reviewEnded: boolean }
 	| { kind: "region-fixed"; profile: ParticipantProfile }
-	| { kind: "wrong-shard"; detail: string };
+	| WrongShard;
+
+/** `not-found`: the participant has no display name (any more). */
+export type NameStateOutcome = { kind: "moderated"; displayName: string } | { kind: "not-found" } | WrongShard;
+
+/** `not-found`: the log has no such blessing, or it was erased. */
+export type BlessingStateOutcome =
+	| { kind: "moderated"; state: "published" | "hidden" }
+	| { kind: "not-found" }
+	| WrongShard;
+
+/** The participant's name and blessing texts are gone; `blessings`: how many texts were erased. */
+export type EraseOutcome = { kind: "erased"; blessings: number } | WrongShard;
+
+export type ConfigVersionOutcome = { kind: "noted"; configVersion: number } | WrongShard;
+
+export type ShardSnapshotOutcome = { kind: "snapshot"; snapshot: ShardSnapshot } | WrongShard;
+
+export type ShardAuditOutcome = { kind: "audited"; audit: ShardAudit } | WrongShard;
