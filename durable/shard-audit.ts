@@ -1,5 +1,5 @@
 import { type ActionType, zeroCounts } from "../src/schemas/common";
-import type { ShardAudit } from "./shard-protocol";
+import type { MinuteCount, RegionCounts, ShardAudit, ShardRecount } from "./shard-protocol";
 import type { ShardSnapshots } from "./shard-snapshots";
 import type { ShardState } from "./shard-state";
 import type { SqlQuery } from "./sql";
@@ -11,6 +11,27 @@ export class ShardAuditor {
 		private readonly state: ShardState,
 		private readonly snapshots: ShardSnapshots,
 	) {}
+
+	/** The recount per region and per minute, for the CeremonyDO to compare with what the tree holds. */
+	recount(): ShardRecount {
+		const regions = new Map<string, RegionCounts>();
+		const entry = (region: string) => {
+			const found = regions.get(region) ?? { region, participants: 0, ...zeroCounts() };
+			regions.set(region, found);
+			return found;
+		};
+		for (const row of this.sql<{ region: string; type: ActionType; n: number }>`
+			SELECT region, type, count(*) AS n FROM actions WHERE counted = 1 GROUP BY region, type`) {
+			entry(row.region)[row.type] = row.n;
+		}
+		for (const row of this.sql<{ region: string; n: number }>`
+			SELECT region, count(*) AS n FROM participants WHERE first_counted_at IS NOT NULL GROUP BY region`) {
+			entry(row.region).participants = row.n;
+		}
+		const minutes = this.sql<MinuteCount>`
+			SELECT (at / 60000) * 60000 AS minute, type, count(*) AS n FROM actions WHERE counted = 1 GROUP BY 1, 2`;
+		return { regions: [...regions.values()], minutes };
+	}
 
 	audit(): ShardAudit {
 		const state = this.state.read();

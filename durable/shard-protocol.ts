@@ -1,4 +1,5 @@
 import type { BlessingText } from "../src/domain/blessing-text";
+import type { ShardAudit } from "../src/schemas/audit";
 import type { ActionCounts, ActionType } from "../src/schemas/common";
 import type { Snapshot } from "./snapshot-protocol";
 
@@ -39,18 +40,12 @@ export type ActionOutcome =
 	| { kind: "outside-window" }
 	| { kind: "wrong-shard"; detail: string };
 
+import type { MinuteCount, RegionCounts } from "./snapshot-protocol";
+
 export type { BlessingState, MinuteCount, RegionCounts, WallEntry } from "./snapshot-protocol";
 export type ShardSnapshot = Snapshot;
 
-export interface ShardAudit {
-	shardIndex: number;
-	version: number;
-	recount: { participants: number; actions: ActionCounts; blessingsPublished: number };
-	counters: { participants: number; actions: ActionCounts; blessingsPublished: number };
-	regionsMatch: boolean;
-	minutesMatch: boolean;
-	match: boolean;
-}
+export type { ShardAudit };
 
 /** A display name is shown once published; a held or hidden one is shown as the anonymous label. */
 export type NameState = "published" | "held" | "hidden";
@@ -103,4 +98,10 @@ export type ConfigVersionOutcome = { kind: "noted"; configVersion: number } | Wr
 
 export type ShardSnapshotOutcome = { kind: "snapshot"; snapshot: ShardSnapshot } | WrongShard;
 
-export type ShardAuditOutcome = { kind: "audited"; audit: ShardAudit } | WrongShard;
+/** The shard's action log recounted per region and per minute (the audit compares them with the tree's). */
+export interface ShardRecount {
+	regions: RegionCounts[];
+	minutes: MinuteCount[];
+}
+
+export type ShardAuditOutcome = { kind: "audited"; audit: ShardAudit; recount: ShardRecount } | WrongShard;

@@ -140,7 +140,7 @@ export class ShardDO extends DurableObject<Env> {
 
 	/** Recounts the durable action log and compares it with the counters. */
 	async audit(identity: ShardIdentity): Promise<ShardAuditOutcome> {
-		return this.wrong(identity) ?? { kind: "audited", audit: this.auditor.audit() };
+		return this.wrong(identity) ?? { kind: "audited", audit: this.auditor.audit(), recount: this.auditor.recount() };
 	}
 
 	// ---- the shard's own calls ----

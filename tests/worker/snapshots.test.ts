@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../durable/snapshot-protocol";
 import { shardIndexFor, shardName } from "../../src/domain/shard-routing";
-import { act, ceremony, flushShards, newParticipant, stats, YEAR } from "./helpers";
+import { act, ceremonyConfig, flushShards, newParticipant, stats, YEAR } from "./helpers";
 
 /** An aggregator's snapshot, as aggregator 0 of a ceremony of four shards sends it. */
 const snapshot = (version: number, flower: number, minuteN: number): Snapshot => ({
@@ -56,8 +56,7 @@ describe("snapshots", () => {
 		const p = await newParticipant();
 		const start = await stats();
 		expect((await act(p.token, "v-1-flower-key", { type: "flower" })).status).toBe(201);
-		const config = await ceremony().getConfig(YEAR, null);
-		const shardCount = config?.shardCount ?? 0;
+		const { shardCount } = await ceremonyConfig();
 		const identity = { year: YEAR, shardCount, shardIndex: shardIndexFor(p.participantId, shardCount) };
 		const shard = env.SHARD.getByName(shardName(YEAR, identity.shardIndex));
 		const versionOf = async () => {
