@@ -1,72 +1,121 @@
-import { evictDurableObject, listDurableObjectIds } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { act, audit, flushShards, newParticipant, stats } from "./helpers";
+import type { ShardDO } from "../../durable/shard";
+import { shardName } from "../../src/domain/shard-routing";
+import { act, audit, call, ceremony, flushShards, newParticipant, stats, YEAR } from "./helpers";
 
-type Answer = { status: number; body: { actionId?: string; certificate?: { number: number } } };
+type Body = { actionId?: string; certificate?: { number: number } };
+type Answer = { status: number; body: Body };
+type Job = { token: string; participant: number; type: "flower" | "incense"; key: string };
 
-/** A client as the page is: on a 5xx or a dropped request it retries with the same key. */
-async function actUntilAnswered(token: string, key: string, body: unknown): Promise<{ first: Answer; final: Answer }> {
-	let first: Answer | null = null;
-	for (let attempt = 0; attempt < 20; attempt++) {
-		try {
-			const res = await act(token, key, body);
-			const answer = { status: res.status, body: await res.json<Answer["body"]>() };
-			first ??= answer;
-			if (res.status < 500) return { first, final: answer };
-		} catch {
-			// the connection dropped: retry
-		}
-		await new Promise((r) => setTimeout(r, 20 * (attempt + 1)));
-	}
-	throw new Error(`no answer for ${key}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function send(job: Job): Promise<Answer> {
+	const res = await act(job.token, job.key, { type: job.type });
+	return { status: res.status, body: await res.json<Body>() };
 }
 
-describe("a ShardDO evicted in the middle of a burst", () => {
-	it("loses no acknowledged action and repeats no certificate number", async () => {
-		const participants = await Promise.all(Array.from({ length: 200 }, () => newParticipant()));
-		const jobs = participants.flatMap((p, i) =>
-			(["flower", "incense"] as const).map((type) => ({ p, i, type, key: `evict-${type}-${i}` })),
-		);
-		let answered = 0;
-		const answeredAtEviction: number[] = [];
-		const burst = Promise.all(
-			jobs.map(async (job, n) => {
-				await new Promise((r) => setTimeout(r, n % 50));
-				const answer = await actUntilAnswered(job.p.token, job.key, { type: job.type });
-				answered++;
-				return { job, ...answer };
-			}),
-		);
-		// Evict every shard twice while the burst is running.
-		const evictions = (async () => {
-			for (const delay of [15, 10]) {
-				await new Promise((r) => setTimeout(r, delay));
-				const ids = await listDurableObjectIds(env.SHARD);
-				answeredAtEviction.push(answered);
-				await Promise.all(ids.map((id) => evictDurableObject(env.SHARD.get(id))));
-			}
-		})();
-		const [answers] = await Promise.all([burst, evictions]);
-		// The evictions did land in the middle of the burst.
-		expect(answeredAtEviction[0]).toBeLessThan(jobs.length);
-		console.log(`answered before each eviction: ${answeredAtEviction.join(", ")} of ${jobs.length}`);
+/** The shard's own log of what it committed, and when, read from its SQLite. */
+const committedBy = (shard: DurableObjectStub<ShardDO>) =>
+	runInDurableObject(shard, (_instance, state) =>
+		state.storage.sql
+			.exec<{ idempotency_key: string; at: number }>("SELECT idempotency_key, at FROM actions")
+			.toArray(),
+	);
+const instanceOf = (shard: DurableObjectStub<ShardDO>) => runInDurableObject(shard, (instance) => instance);
 
-		expect(answers.every((a) => a.final.status === 201)).toBe(true);
-		// An answer once given is the answer for good: a replay now returns the same body.
-		for (const a of answers.filter((x) => x.first.status === 201)) expect(a.final.body).toEqual(a.first.body);
-		const replays = await Promise.all(answers.map((a) => act(a.job.p.token, a.job.key, { type: a.job.type })));
-		const replayBodies = await Promise.all(replays.map((r) => r.json()));
-		for (const [n, a] of answers.entries()) expect(replayBodies[n]).toEqual(a.final.body);
+describe("a ShardDO evicted in the middle of a burst", () => {
+	it("evicts with actions in flight, counts every retried key once and repeats no certificate number", async () => {
+		const participants = await Promise.all(Array.from({ length: 200 }, () => newParticipant()));
+		const jobs: Job[] = participants.flatMap((p, participant) =>
+			(["flower", "incense"] as const).map((type) => ({
+				token: p.token,
+				participant,
+				type,
+				key: `evict-${type}-${participant}`,
+			})),
+		);
+		expect((await call(`/api/v1/ceremonies/${YEAR}`)).status).toBe(200); // the ceremony exists from here
+		const config = await ceremony().getConfig(YEAR, null);
+		if (!config) throw new Error("no ceremony");
+		const shards = Array.from({ length: config.shardCount }, (_, i) => env.SHARD.getByName(shardName(YEAR, i)));
+
+		// Two waves, flowers then incense. Every shard is evicted while each wave runs; at the first
+		// eviction, each action still unanswered is sent again with its key, as a client whose
+		// connection dropped would.
+		const sentAt = new Map<string, number>();
+		const answered = new Set<string>();
+		const answers = new Map<string, Answer>();
+		const evictions: Array<{ startedAt: number; replaced: boolean[] }> = [];
+		let retries: Array<Promise<Answer> | null> = [];
+		for (const type of ["flower", "incense"] as const) {
+			const wave = jobs.filter((job) => job.type === type);
+			const before = await Promise.all(shards.map(instanceOf));
+			const running = Promise.all(
+				wave.map(async (job, n) => {
+					await sleep(n % 50);
+					sentAt.set(job.key, Date.now());
+					answers.set(job.key, await send(job));
+					answered.add(job.key);
+				}),
+			);
+			// Evict once the wave's first answers are back and others are on their way.
+			const onTheirWay = () => wave.some((job) => sentAt.has(job.key) && !answered.has(job.key));
+			while (!wave.some((job) => answered.has(job.key)) || !onTheirWay()) await sleep(1);
+			const startedAt = Date.now();
+			if (evictions.length === 0)
+				retries = jobs.map((job) => (sentAt.has(job.key) && !answered.has(job.key) ? send(job) : null));
+			await Promise.all(shards.map((shard) => evictDurableObject(shard)));
+			await running;
+			const after = await Promise.all(shards.map(instanceOf));
+			evictions.push({ startedAt, replaced: before.map((instance, k) => instance !== after[k]) });
+		}
+		const retried = await Promise.all(retries);
+
+		// The evictions took effect: every shard's instance was replaced, each time.
+		for (const eviction of evictions) expect(eviction.replaced.every(Boolean)).toBe(true);
+		// Actions were in flight at each eviction: sent before it began and committed by a shard after.
+		const log = (await Promise.all(shards.map(committedBy))).flat();
+		const committedAt = new Map(log.map((row) => [row.idempotency_key, row.at]));
+		for (const { startedAt } of evictions) {
+			const inFlight = jobs.filter(
+				(job) => (sentAt.get(job.key) ?? Infinity) < startedAt && (committedAt.get(job.key) ?? 0) >= startedAt,
+			);
+			expect(inFlight.length, "actions sent before the eviction and committed after it began").toBeGreaterThan(0);
+		}
+		const retriedKeys = jobs.filter((_job, n) => retried[n] !== null).map((job) => job.key);
+		expect(retriedKeys.length, "keys sent again while the eviction ran").toBeGreaterThan(0);
+		console.log(
+			`${retriedKeys.length} of ${jobs.length} keys retried; in flight at the evictions: ${evictions
+				.map(
+					({ startedAt }) =>
+						jobs.filter(
+							(j) => (sentAt.get(j.key) ?? Infinity) < startedAt && (committedAt.get(j.key) ?? 0) >= startedAt,
+						).length,
+				)
+				.join(", ")}`,
+		);
+
+		// Each key is in the shards' log once, and both answers to a retried key are the same answer.
+		expect(log.length).toBe(jobs.length);
+		expect(new Set(log.map((row) => row.idempotency_key)).size).toBe(jobs.length);
+		expect([...answers.values()].map((a) => a.status)).toEqual(jobs.map(() => 201));
+		for (const [n, retry] of retried.entries()) if (retry) expect(retry).toEqual(answers.get(jobs[n]?.key ?? ""));
+		const replays = await Promise.all(jobs.map(send));
+		expect(replays).toEqual(jobs.map((job) => answers.get(job.key)));
 
 		const certificateOf = new Map<number, number>();
-		for (const a of answers) {
-			const number = a.final.body.certificate?.number as number;
-			expect(certificateOf.get(a.job.i) ?? number).toBe(number);
-			certificateOf.set(a.job.i, number);
+		for (const job of jobs) {
+			const number = answers.get(job.key)?.body.certificate?.number;
+			expect(number).toBeTypeOf("number");
+			const participant = job.participant;
+			expect(certificateOf.get(participant) ?? number).toBe(number);
+			certificateOf.set(participant, number as number);
 		}
 		expect(new Set(certificateOf.values()).size).toBe(200);
 
+		// The public totals, read before the audit (which may pull and repair), count each key once.
 		await flushShards();
 		const totals = await stats();
 		expect(totals.participants).toBe(200);
