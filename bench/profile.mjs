@@ -20,7 +20,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import WebSocket from "ws";
-import { mintParticipants, runActions } from "./lib/load.mjs";
+import { mintParticipants, runActions, tally } from "./lib/load.mjs";
 import { startService } from "./lib/server.mjs";
 
 const { values: args } = parseArgs({
@@ -264,18 +264,29 @@ async function main() {
 			await session.send("Profiler.enable");
 			await session.send("Profiler.setSamplingInterval", { interval: Number(args["interval-us"]) });
 			await session.send("Profiler.start");
+			const rowsBefore = (await tally(url)).sqlRows;
 			const cpuBefore = service.cpuMs();
 			const run = await runActions({ ...common, tokens: take(perRun(duration)), tag: `profile-${id}`, duration });
 			const cpuMs = service.cpuMs() - cpuBefore;
 			const { profile } = await session.send("Profiler.stop");
 			session.close();
-			windows[id] = { run, cpuMs, profile };
+			const rowsAfter = (await tally(url)).sqlRows;
+			const rows = Object.fromEntries(
+				Object.entries(rowsAfter).map(([name, r]) => [
+					name,
+					{ read: r.read - (rowsBefore[name]?.read ?? 0), written: r.written - (rowsBefore[name]?.written ?? 0) },
+				]),
+			);
+			windows[id] = { run, cpuMs, profile, rows };
 		}
 		mkdirSync(args.out, { recursive: true });
 		const bundle = bundleFiles(join(service.buildDir, "index.js"));
 		const report = { date: new Date().toISOString(), loadAverage: loadavg(), isolates: {} };
-		for (const [id, { run, cpuMs, profile }] of Object.entries(windows)) {
+		for (const [id, { run, cpuMs, profile, rows: sqlRows }] of Object.entries(windows)) {
 			const actions = run.acknowledgedInRun;
+			const rowsText = Object.entries(sqlRows)
+				.map(([name, r]) => `${name} ${fmt(r.read / actions, 1)} read, ${fmt(r.written / actions, 1)} written`)
+				.join("; ");
 			const file = join(args.out, `${id.replace(/[^\w.-]+/g, "_")}.cpuprofile`);
 			writeFileSync(file, JSON.stringify(profile));
 			const us = attribute(profile, bundle, "bench/harness-entry.mjs");
@@ -300,6 +311,10 @@ async function main() {
 				actions,
 				actionsPerSecond: run.perSecond,
 				cpuMsPerAction: cpuPerAction,
+				meanBatch: run.shardRpcActions / run.shardRpcs,
+				sqlRowsPerAction: Object.fromEntries(
+					Object.entries(sqlRows).map(([name, r]) => [name, { read: r.read / actions, written: r.written / actions }]),
+				),
 				sampledMs: (busy + idle) / 1000,
 				busyMs: busy / 1000,
 				stages: Object.fromEntries(

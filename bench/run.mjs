@@ -72,6 +72,7 @@ const row = (label, text) => console.log(`${label.padEnd(34)}${text}`);
 
 async function main() {
 	const started = new Date();
+	const loadAverageAtStart = loadavg();
 	log(
 		`bench: ${smoke ? "smoke, " : ""}${cpus().length} cores, load average ${loadavg()
 			.map((n) => n.toFixed(2))
@@ -196,7 +197,7 @@ async function main() {
 		const figures = {
 			date: started.toISOString(),
 			cores: cpus().length,
-			loadAverageAtStart: loadavg(),
+			loadAverageAtStart,
 			loadAverageAtEnd: null,
 			settings: { duration, baseline, connections, shards, batchMs: batchMs ?? "default", participants },
 			healthz: { before: healthBefore, after: healthAfter, mean: health, cpuPerAnswerMs: healthCpu },
