@@ -3,9 +3,17 @@ import { BASE, HttpError, request, withRetry } from "../shared/api.js";
 
 export { HttpError, NetworkError } from "../shared/api.js";
 
-/** @returns {Promise<any>} the current (or next) ceremony */
+/**
+ * The answers the page reads, typed by the service's own schemas (src/schemas).
+ * @typedef {import("../../src/schemas/ceremony").Ceremony} Ceremony
+ * @typedef {import("../../src/schemas/ceremony").Rite} Rite
+ * @typedef {import("../../src/schemas/common").ActionType} ActionType
+ * @typedef {import("../../src/schemas/participant").Profile} Profile
+ */
+
+/** @returns {Promise<Ceremony>} the current (or next) ceremony */
 export async function getCurrentCeremony() {
-	return (await withRetry(() => request("/ceremonies/current"), { maxAttempts: 4 })).data;
+	return /** @type {Ceremony} */ ((await withRetry(() => request("/ceremonies/current"), { maxAttempts: 4 })).data);
 }
 
 /**
@@ -22,28 +30,26 @@ export async function createParticipant(lang) {
 /**
  * @param {number} year
  * @param {string} token
- * @returns {Promise<any>}
+ * @returns {Promise<Profile>}
  */
 export async function getMe(year, token) {
-	return (
-		await withRetry(() => request(`/ceremonies/${year}/participants/me`, { token, cache: "no-store" }), {
-			maxAttempts: 4,
-		})
-	).data;
+	const r = await withRetry(() => request(`/ceremonies/${year}/participants/me`, { token, cache: "no-store" }), {
+		maxAttempts: 4,
+	});
+	return /** @type {Profile} */ (r.data);
 }
 
 /**
  * @param {number} year
  * @param {string} token
  * @param {{displayName?: string, region?: string}} body
- * @returns {Promise<any>}
+ * @returns {Promise<Profile>}
  */
 export async function putMe(year, token, body) {
-	return (
-		await withRetry(() => request(`/ceremonies/${year}/participants/me`, { method: "PUT", token, body }), {
-			maxAttempts: 6,
-		})
-	).data;
+	const r = await withRetry(() => request(`/ceremonies/${year}/participants/me`, { method: "PUT", token, body }), {
+		maxAttempts: 6,
+	});
+	return /** @type {Profile} */ (r.data);
 }
 
 /**

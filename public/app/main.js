@@ -2,7 +2,8 @@
 import { whenVisible } from "../shared/when-visible.js";
 import { getCurrentCeremony } from "./api.js";
 import { $, h } from "./dom.js";
-import { startFlow, withParticipant } from "./flow.js";
+import { startFlow } from "./flow.js";
+import { FlowState } from "./flow-state.js";
 import { initialLang, lang, onLangChange, setLang, startLang, t } from "./i18n.js";
 import { startMap } from "./map.js";
 import { startStats } from "./stats.js";
@@ -67,8 +68,9 @@ async function boot() {
 	const year = ceremony.year;
 	// The map's ranked list comes at once; its drawing waits until the section is in view (map.js).
 	const map = startMap(year);
-	const wall = whenNear($("#wall"), () => startWall(year, withParticipant));
-	startFlow(ceremony, {
+	const flow = new FlowState(ceremony);
+	const wall = whenNear($("#wall"), () => startWall(year, flow.withParticipant));
+	startFlow(flow, {
 		onCounted: () => {
 			// Totals lag by up to 2 s: look again shortly after an offering is counted.
 			stats.refresh(2500);
