@@ -52,7 +52,7 @@ export function clearSession() {
  * A call with the session's token (or `token`, or none with `auth: false`), never from a cache.
  * @param {string} path below /api/v1
  * @param {{method?: string, body?: unknown, token?: string, auth?: boolean, signal?: AbortSignal}} [opts]
- * @returns {Promise<any>}
+ * @returns {Promise<unknown>} the answer's JSON, to be read with public/admin/answers.js
  */
 export async function api(path, opts = {}) {
 	const token = opts.token ?? (opts.auth === false ? undefined : session?.token);

@@ -2,8 +2,12 @@
  * The ceremony's configuration: window, rites, live-stream link, limits and (before it opens) the
  * shard count; opening it now and closing it early.
  */
+import { readCeremony, readStats } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { $, confirmDialog, fmtDateTime, fmtInt, fromBeijingInput, h, toBeijingInput } from "./dom.js";
+
+/** @typedef {import("./answers.js").Ceremony} Ceremony */
+/** @typedef {import("./answers.js").RiteInput} RiteInput */
 
 const TYPES = /** @type {const} */ (["flower", "incense", "bow", "blessing"]);
 const STATUS = {
@@ -15,12 +19,12 @@ const STATUS = {
 export class CeremonyPanel {
 	/**
 	 * @param {number} year
-	 * @param {(c: any) => void} onChange called with the ceremony whenever it is (re)loaded
+	 * @param {(c: Ceremony) => void} onChange called with the ceremony whenever it is (re)loaded
 	 */
 	constructor(year, onChange) {
 		this.year = year;
 		this.onChange = onChange;
-		/** @type {any} */
+		/** @type {Ceremony | null} */
 		this.ceremony = null;
 		this.rowSeq = 0;
 		$("#ceremony-form").addEventListener("submit", (e) => {
@@ -40,23 +44,22 @@ export class CeremonyPanel {
 
 	async load() {
 		try {
-			const c = await api(`/ceremonies/${this.year}`, { auth: false });
-			this.set(c);
+			this.set(readCeremony(await api(`/ceremonies/${this.year}`, { auth: false })));
 		} catch (e) {
 			$("#ceremony-status-msg").textContent = `载入失败 · Could not load: ${describeError(e)}`;
 		}
 	}
 
-	/** @param {any} c */
+	/** @param {Ceremony} c */
 	set(c) {
 		this.ceremony = c;
 		this.fill(c);
 		this.onChange(c);
 	}
 
-	/** @param {any} c */
+	/** @param {Ceremony} c */
 	fill(c) {
-		const [zh, en] = STATUS[/** @type {keyof typeof STATUS} */ (c.status)] ?? [c.status, c.status];
+		const [zh, en] = STATUS[c.status];
 		$("#ceremony-facts").textContent =
 			`${c.name?.["zh-Hans"] ?? c.year} · ${c.date} · ${zh} ${en} · ` +
 			`${fmtDateTime(c.window?.opensAt)} – ${fmtDateTime(c.window?.closesAt)} · ${fmtInt(c.shardCount)} 分片 shards · v${c.version}`;
@@ -67,7 +70,7 @@ export class CeremonyPanel {
 		const shards = /** @type {HTMLInputElement} */ ($("#f-shards"));
 		shards.value = String(c.shardCount);
 		shards.disabled = c.status !== "scheduled";
-		$("#rites").replaceChildren(...(c.rites ?? []).map((/** @type {any} */ r) => this.riteRow(r)));
+		$("#rites").replaceChildren(...c.rites.map((r) => this.riteRow(r)));
 		$("#ceremony-errors").textContent = "";
 		const closed = c.status === "closed" || c.final;
 		for (const el of /** @type {NodeListOf<HTMLInputElement>} */ (
@@ -80,7 +83,7 @@ export class CeremonyPanel {
 		/** @type {HTMLButtonElement} */ ($("#close-now")).disabled = closed;
 	}
 
-	/** @param {any} r */
+	/** @param {RiteInput} r */
 	riteRow(r) {
 		const tpl = /** @type {HTMLTemplateElement} */ ($("#rite-row"));
 		const li = /** @type {HTMLElement} */ (tpl.content.firstElementChild?.cloneNode(true));
@@ -91,7 +94,14 @@ export class CeremonyPanel {
 			input.id = `rite-${n}-${input.dataset.f}`;
 			label.htmlFor = input.id;
 			const f = input.dataset.f;
-			input.value = f === "key" ? r.key : f === "action" ? (r.action ?? "") : (r.name?.[f ?? ""] ?? "");
+			input.value =
+				f === "key"
+					? r.key
+					: f === "action"
+						? (r.action ?? "")
+						: f === "zh-Hans" || f === "zh-Hant" || f === "en"
+							? (r.name[f] ?? "")
+							: "";
 		}
 		for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (li.querySelectorAll("button[data-move]"))) {
 			b.addEventListener("click", () => {
@@ -195,7 +205,7 @@ export class CeremonyPanel {
 		/** @type {HTMLButtonElement} */ ($("#ceremony-save")).disabled = true;
 		status.textContent = "正在保存… Saving…";
 		try {
-			const c = await api(`/admin/ceremonies/${this.year}`, { method: "PUT", body });
+			const c = readCeremony(await api(`/admin/ceremonies/${this.year}`, { method: "PUT", body }));
 			this.set(c);
 			status.textContent = `已保存（版本 ${c.version}）。 Saved (version ${c.version}).`;
 		} catch (e) {
@@ -220,10 +230,12 @@ export class CeremonyPanel {
 		if (!ok) return;
 		const status = $("#ceremony-status-msg");
 		try {
-			const updated = await api(`/admin/ceremonies/${this.year}`, {
-				method: "PUT",
-				body: { window: { opensAt: new Date(now).toISOString(), closesAt } },
-			});
+			const updated = readCeremony(
+				await api(`/admin/ceremonies/${this.year}`, {
+					method: "PUT",
+					body: { window: { opensAt: new Date(now).toISOString(), closesAt } },
+				}),
+			);
 			this.set(updated);
 			status.textContent = "大典已开放。 The ceremony is open.";
 		} catch (e) {
@@ -243,11 +255,11 @@ export class CeremonyPanel {
 		btn.disabled = true;
 		status.textContent = "正在封存… Sealing…";
 		try {
-			const stats = await api(`/admin/ceremonies/${this.year}/close`, { method: "POST" });
-			const a = stats?.actions ?? {};
+			const stats = readStats(await api(`/admin/ceremonies/${this.year}/close`, { method: "POST" }));
+			const a = stats.actions;
 			status.textContent =
-				`大典已结束，最终结果：参与者 ${fmtInt(stats?.participants)}，花篮 ${fmtInt(a.flower)}，上香 ${fmtInt(a.incense)}，拜礼 ${fmtInt(a.bow)}，祈福 ${fmtInt(a.blessing)}。` +
-				` Closed; final totals: ${fmtInt(stats?.participants)} participants.`;
+				`大典已结束，最终结果：参与者 ${fmtInt(stats.participants)}，花篮 ${fmtInt(a.flower)}，上香 ${fmtInt(a.incense)}，拜礼 ${fmtInt(a.bow)}，祈福 ${fmtInt(a.blessing)}。` +
+				` Closed; final totals: ${fmtInt(stats.participants)} participants.`;
 			await this.load();
 		} catch (e) {
 			btn.disabled = false;

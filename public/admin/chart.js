@@ -8,6 +8,7 @@ import vendoredPlot from "../vendor/uplot.mjs";
 /** The vendored build, typed by the npm package's declarations. */
 const uPlot = /** @type {typeof import("uplot")} */ (/** @type {unknown} */ (vendoredPlot));
 
+import { readTimeseries } from "./answers.js";
 import { api } from "./api.js";
 import { BEIJING, fmtInt } from "./dom.js";
 
@@ -19,6 +20,12 @@ export const RANGES = {
 	dayHourly: { interval: "1h", step: HOUR, buckets: 24, zh: "最近 24 小时", en: "last 24 hours" },
 };
 /** @typedef {keyof typeof RANGES} RangeKey */
+
+/**
+ * @param {string | undefined} key
+ * @returns {key is RangeKey}
+ */
+export const isRange = (key) => key !== undefined && Object.hasOwn(RANGES, key);
 
 const TYPES = /** @type {const} */ (["flower", "incense", "bow", "blessing"]);
 const SERIES = [
@@ -114,10 +121,10 @@ export class ActionsChart {
 				from: new Date(start).toISOString(),
 				to: new Date(end + r.step).toISOString(),
 			});
-			const data = await api(`/ceremonies/${this.year}/stats/timeseries?${q}`, { auth: false });
-			/** @type {Map<number, Record<string, number>>} */
+			const data = readTimeseries(await api(`/ceremonies/${this.year}/stats/timeseries?${q}`, { auth: false }));
+			/** @type {Map<number, import("./answers.js").ActionCounts>} */
 			const byAt = new Map();
-			for (const p of data?.points ?? []) byAt.set(Date.parse(p.at), p.actions);
+			for (const p of data.points) byAt.set(Date.parse(p.at), p.actions);
 			const xs = [];
 			/** @type {number[][]} */
 			const ys = TYPES.map(() => []);

@@ -14,17 +14,24 @@ const SUMMARY_EVERY_MS = 30_000;
 
 const TYPES = /** @type {const} */ (["flower", "incense", "bow", "blessing"]);
 
+/** @typedef {import("./answers.js").LiveTotals} LiveTotals */
+/** @typedef {import("./live.js").ConnectionInfo} ConnectionInfo */
+/**
+ * A row of the shard table: a shard's health, or a shard that has sent no snapshot yet.
+ * @typedef {import("./answers.js").ShardHealth | {shardIndex: number, missing: true}} ShardRow
+ */
+
 export class Dashboard {
 	constructor() {
-		/** @type {any} */
+		/** @type {LiveTotals | null} */
 		this.last = null;
 		this.lastAt = 0;
 		/** @type {import("./live.js").LiveConnection | null} */
 		this.live = null;
 		this.summaryAt = 0;
 		this.connState = "connecting";
-		/** @type {Record<string, any>} */
-		this.connInfo = {};
+		/** @type {ConnectionInfo} */
+		this.connInfo = { attempt: 0 };
 		/** The ceremony's shard count, when known. */
 		this.shardCount = 0;
 		this.timer = setInterval(() => this.tick(), 500);
@@ -76,7 +83,7 @@ export class Dashboard {
 	setShardCount(n) {
 		if (!Number.isInteger(n) || n === this.shardCount) return;
 		this.shardCount = n;
-		if (this.last) this.renderShards(this.last.shards ?? []);
+		if (this.last) this.renderShards(this.last.shards);
 	}
 
 	destroy() {
@@ -88,34 +95,32 @@ export class Dashboard {
 		this.live = live;
 	}
 
-	/** @param {string} state @param {Record<string, any>} info */
+	/** @param {string} state @param {ConnectionInfo} info */
 	connection(state, info) {
 		this.connState = state;
 		this.connInfo = info;
 		this.tick();
 	}
 
-	/** @param {any} msg a `totals` message */
+	/** @param {LiveTotals} msg */
 	totals(msg) {
 		this.last = msg;
 		this.lastAt = Date.now();
-		const s = msg.stats ?? {};
-		const a = s.actions ?? {};
+		const s = msg.stats;
+		const a = s.actions;
 		this.setCount("participants", s.participants);
 		for (const t of TYPES) this.setCount(t, a[t]);
 		$("#c-blessing-sub").textContent =
-			typeof s.blessingsPublished === "number"
-				? `上墙 ${fmtInt(s.blessingsPublished)} · on the wall${fmtWan(a.blessing) ? ` · ${fmtWan(a.blessing)}` : ""}`
-				: "";
-		$("#c-rate").textContent = fmtRate(Number(msg.ratePerSecond));
-		$("#c-overseas").textContent = fmtPercent(Number(msg.overseasShare));
+			`上墙 ${fmtInt(s.blessingsPublished)} · on the wall${fmtWan(a.blessing) ? ` · ${fmtWan(a.blessing)}` : ""}`;
+		$("#c-rate").textContent = fmtRate(msg.ratePerSecond);
+		$("#c-overseas").textContent = fmtPercent(msg.overseasShare);
 		$("#c-countries").textContent = fmtInt(s.countries);
-		const q = msg.queue ?? {};
-		$("#c-queue").textContent = fmtInt((q.held ?? 0) + (q.reported ?? 0));
-		$("#c-queue-sub").textContent = `待审 ${fmtInt(q.held ?? 0)} held · 被举报 ${fmtInt(q.reported ?? 0)} reported`;
+		const q = msg.queue;
+		$("#c-queue").textContent = fmtInt(q.held + q.reported);
+		$("#c-queue-sub").textContent = `待审 ${fmtInt(q.held)} held · 被举报 ${fmtInt(q.reported)} reported`;
 		$("#counters").dataset.final = s.final ? "true" : "false";
-		this.renderRegions(msg.regions ?? []);
-		this.renderShards(msg.shards ?? []);
+		this.renderRegions(msg.regions);
+		this.renderShards(msg.shards);
 		this.summarize(false);
 		this.tick();
 	}
@@ -159,52 +164,52 @@ export class Dashboard {
 		);
 	}
 
-	/** @param {any[]} shards */
+	/** @param {import("./answers.js").ShardHealth[]} shards */
 	renderShards(shards) {
 		const body = $("#shards");
+		/** @type {Map<number, ShardRow>} */
 		const byIndex = new Map(shards.map((sh) => [sh.shardIndex, sh]));
 		// Shards that have not sent a snapshot yet are listed too, so a silent shard stands out.
 		for (let i = 0; i < this.shardCount; i++) {
-			if (!byIndex.has(i))
-				byIndex.set(i, {
-					shardIndex: i,
-					version: 0,
-					ageMs: Number.NaN,
-					lagMs: Number.NaN,
-					participants: 0,
-					actions: {},
-					sealed: false,
-					missing: true,
-				});
+			if (!byIndex.has(i)) byIndex.set(i, { shardIndex: i, missing: true });
 		}
 		const rows = [...byIndex.values()].sort((x, y) => x.shardIndex - y.shardIndex);
 		body.replaceChildren(
-			...rows.map((sh) => {
-				const total = TYPES.reduce((n, t) => n + (Number(sh.actions?.[t]) || 0), 0);
-				const lag =
-					typeof sh.lagMs === "number" || sh.missing ? sh.lagMs : Date.parse(sh.receivedAt) - Date.parse(sh.takenAt);
-				const tr = h("tr", { "data-shard": sh.shardIndex }, [
-					h("th", { scope: "row", text: `#${sh.shardIndex}` }),
-					h("td", { class: "num", text: sh.missing ? "—" : fmtInt(sh.version) }),
-					h("td", { class: "num age", "data-age": sh.ageMs, title: fmtTime(sh.takenAt), text: fmtAge(sh.ageMs) }),
-					h("td", { class: `num${lag > 2000 ? " warn" : ""}`, text: fmtAge(lag) }),
-					h("td", { class: "num", text: fmtInt(sh.participants) }),
-					h("td", {
-						class: "num",
-						title: TYPES.map((t) => `${t}: ${fmtInt(sh.actions?.[t] ?? 0)}`).join(", "),
-						text: fmtInt(total),
-					}),
-					h("td", {}, [
-						sh.sealed
-							? bi("已封存", "sealed")
-							: sh.missing || !(sh.version > 0)
-								? bi("无快照", "no snapshot")
-								: bi("正常", "ok"),
-					]),
-				]);
-				return tr;
-			}),
+			...rows.map((sh) => ("missing" in sh ? this.missingShardRow(sh.shardIndex) : this.shardRow(sh))),
 		);
+	}
+
+	/** @param {import("./answers.js").ShardHealth} sh */
+	shardRow(sh) {
+		const total = TYPES.reduce((n, t) => n + sh.actions[t], 0);
+		return h("tr", { "data-shard": sh.shardIndex }, [
+			h("th", { scope: "row", text: `#${sh.shardIndex}` }),
+			h("td", { class: "num", text: fmtInt(sh.version) }),
+			h("td", { class: "num age", "data-age": sh.ageMs, title: fmtTime(sh.takenAt), text: fmtAge(sh.ageMs) }),
+			h("td", { class: `num${sh.lagMs > 2000 ? " warn" : ""}`, text: fmtAge(sh.lagMs) }),
+			h("td", { class: "num", text: fmtInt(sh.participants) }),
+			h("td", {
+				class: "num",
+				title: TYPES.map((t) => `${t}: ${fmtInt(sh.actions[t])}`).join(", "),
+				text: fmtInt(total),
+			}),
+			h("td", {}, [
+				sh.sealed ? bi("已封存", "sealed") : sh.version > 0 ? bi("正常", "ok") : bi("无快照", "no snapshot"),
+			]),
+		]);
+	}
+
+	/** @param {number} shardIndex */
+	missingShardRow(shardIndex) {
+		return h("tr", { "data-shard": shardIndex }, [
+			h("th", { scope: "row", text: `#${shardIndex}` }),
+			h("td", { class: "num", text: "—" }),
+			h("td", { class: "num age", "data-age": Number.NaN, title: "—", text: fmtAge(Number.NaN) }),
+			h("td", { class: "num", text: fmtAge(Number.NaN) }),
+			h("td", { class: "num", text: fmtInt(0) }),
+			h("td", { class: "num", title: TYPES.map((t) => `${t}: ${fmtInt(0)}`).join(", "), text: fmtInt(0) }),
+			h("td", {}, [bi("无快照", "no snapshot")]),
+		]);
 	}
 
 	/** Updates the freshness line, the connection pill, shard ages and the idle rate. */
@@ -240,10 +245,10 @@ export class Dashboard {
 		if (this.last) {
 			const asOf = fmtTime(this.last.at ?? this.lastAt);
 			const age = now - this.lastAt;
-			const updated = this.last.stats?.updatedAt ? `快照 snapshot ${fmtTime(this.last.stats.updatedAt)}` : "";
+			const updated = this.last.stats.updatedAt ? `快照 snapshot ${fmtTime(this.last.stats.updatedAt)}` : "";
 			fresh.textContent = stale
 				? `数据过期：最后更新于 ${asOf}（${fmtAge(age)} 前）· Stale: last update ${asOf}, ${fmtAge(age)} ago`
-				: `数据截至 ${asOf} · Figures as of ${asOf}${updated ? ` · ${updated}` : ""}${this.last.stats?.final ? " · 最终结果 Final" : ""}`;
+				: `数据截至 ${asOf} · Figures as of ${asOf}${updated ? ` · ${updated}` : ""}${this.last.stats.final ? " · 最终结果 Final" : ""}`;
 		} else {
 			fresh.textContent = "等待数据 · Waiting for figures";
 		}
@@ -265,8 +270,8 @@ export class Dashboard {
 		if (onlyIfDue && now - this.summaryAt < SUMMARY_EVERY_MS) return;
 		if (!onlyIfDue && this.summaryAt && now - this.summaryAt < SUMMARY_EVERY_MS) return;
 		this.summaryAt = now;
-		const s = this.last.stats ?? {};
-		const a = s.actions ?? {};
+		const s = this.last.stats;
+		const a = s.actions;
 		$("#counters-summary").textContent =
 			`参与者 ${fmtInt(s.participants)}，花篮 ${fmtInt(a.flower)}，上香 ${fmtInt(a.incense)}，拜礼 ${fmtInt(a.bow)}，祈福 ${fmtInt(a.blessing)}。` +
 			`Participants ${fmtInt(s.participants)}, flowers ${fmtInt(a.flower)}, incense ${fmtInt(a.incense)}, bows ${fmtInt(a.bow)}, blessings ${fmtInt(a.blessing)}.`;

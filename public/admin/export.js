@@ -1,6 +1,7 @@
 /**
  * Downloads (CSV and JSON of the public statistics endpoints) and the audit.
  */
+import { readAudit } from "./answers.js";
 import { api, describeError, publicUrl } from "./api.js";
 import { $, fmtDateTime, fmtInt, h } from "./dom.js";
 
@@ -10,7 +11,7 @@ const MAX_SPAN = 31 * DAY;
 /**
  * Points the download links at the ceremony's statistics. The time series covers the ceremony's
  * window up to now (at most 31 days, the endpoint's limit).
- * @param {any} c the ceremony
+ * @param {import("./answers.js").Ceremony} c
  */
 export function setExportLinks(c) {
 	const y = c.year;
@@ -51,10 +52,10 @@ export function wireAudit(year) {
 		btn.disabled = true;
 		out.textContent = "正在核对… Auditing…";
 		try {
-			const a = await api(`/admin/ceremonies/${year}/audit`);
-			const bad = (a.shards ?? []).filter((/** @type {any} */ s) => !s.match);
-			const t = a.totals ?? {};
-			const r = a.recount ?? {};
+			const a = readAudit(await api(`/admin/ceremonies/${year}/audit`));
+			const bad = a.shards.filter((s) => !s.match);
+			const t = a.totals;
+			const r = a.recount;
 			out.replaceChildren(
 				h("p", { class: a.match ? "ok" : "error" }, [
 					a.match
@@ -69,7 +70,7 @@ export function wireAudit(year) {
 				out.append(
 					h("p", {
 						class: "error",
-						text: `不一致的分片 shards that differ: ${bad.map((/** @type {any} */ s) => `#${s.shardIndex}`).join(", ")}`,
+						text: `不一致的分片 shards that differ: ${bad.map((s) => `#${s.shardIndex}`).join(", ")}`,
 					}),
 				);
 		} catch (e) {

@@ -4,6 +4,7 @@
  * the socket's URL. It pings every second; a socket that stays silent is treated as dead and
  * replaced. Reconnection backs off exponentially from 0.5 s to 10 s, with jitter.
  */
+import { readLiveMessage, readTicket } from "./answers.js";
 import { api, HttpError } from "./api.js";
 
 const PING_EVERY_MS = 1000;
@@ -14,10 +15,11 @@ const BACKOFF_MAX_MS = 10_000;
 
 /**
  * @typedef {"connecting" | "open" | "reconnecting" | "stopped" | "unauthorized"} LiveState
+ * @typedef {{attempt: number, retryInMs?: number, error?: string}} ConnectionInfo
  * @typedef {{
  *   year: number,
- *   onTotals: (msg: any) => void,
- *   onState: (state: LiveState, info: {attempt: number, retryInMs?: number, error?: string}) => void,
+ *   onTotals: (msg: import("./answers.js").LiveTotals) => void,
+ *   onState: (state: LiveState, info: ConnectionInfo) => void,
  *   onUnauthorized: () => void,
  * }} LiveOptions
  */
@@ -99,9 +101,7 @@ export class LiveConnection {
 		this.setState(this.attempt === 0 ? "connecting" : "reconnecting");
 		let ticket;
 		try {
-			const res = await api("/admin/tickets", { method: "POST", body: { year: this.opts.year } });
-			ticket = res?.ticket;
-			if (typeof ticket !== "string") throw new Error("no ticket in the answer");
+			ticket = readTicket(await api("/admin/tickets", { method: "POST", body: { year: this.opts.year } })).ticket;
 		} catch (e) {
 			if (gen !== this.generation) return;
 			if (e instanceof HttpError && e.status === 401) {
@@ -136,16 +136,18 @@ export class LiveConnection {
 			this.lastHeard = Date.now();
 			let msg;
 			try {
-				msg = JSON.parse(typeof ev.data === "string" ? ev.data : "");
-			} catch {
+				msg = readLiveMessage(JSON.parse(typeof ev.data === "string" ? ev.data : ""));
+			} catch (e) {
+				// Not JSON, or totals not in their documented shape: shown as a warning, the figures stay as they were.
+				console.warn("live", e);
 				return;
 			}
 			if (msg?.type === "totals") {
 				this.attempt = 0;
 				this.lastTotals = this.lastHeard;
-				this.opts.onTotals(msg);
+				this.opts.onTotals(msg.totals);
 			} else if (msg?.type === "pong") {
-				if (typeof msg.changedAt === "string" || msg.changedAt === null) this.changedAt = msg.changedAt;
+				this.changedAt = msg.changedAt;
 			}
 		});
 		ws.addEventListener("close", (ev) => {

@@ -2,9 +2,10 @@
  * The committee console: sign-in (the token is checked with /admin/whoami and kept in
  * sessionStorage only), then the live dashboard, moderation, ceremony settings and exports.
  */
+import { readCeremony, readMember } from "./answers.js";
 import { api, clearSession, currentSession, describeError, HttpError, saveSession, whenUnauthorized } from "./api.js";
 import { CeremonyPanel } from "./ceremony.js";
-import { ActionsChart } from "./chart.js";
+import { ActionsChart, isRange } from "./chart.js";
 import { Dashboard } from "./dashboard.js";
 import { $ } from "./dom.js";
 import { setExportLinks, wireAudit } from "./export.js";
@@ -24,8 +25,7 @@ let ceremonyPanel = null;
 async function resolveYear() {
 	const fromUrl = new URLSearchParams(location.search).get("year");
 	if (fromUrl && /^\d{4}$/.test(fromUrl)) return Number(fromUrl);
-	const c = await api("/ceremonies/current", { auth: false });
-	return Number(c.year);
+	return readCeremony(await api("/ceremonies/current", { auth: false })).year;
 }
 
 /** @param {string} message */
@@ -56,7 +56,7 @@ function signOut(message = "") {
 	showSignIn(message);
 }
 
-/** @param {any} c */
+/** @param {import("./answers.js").Ceremony} c */
 function ceremonyLoaded(c) {
 	$("#ceremony-name").textContent = `${c.name?.["zh-Hans"] ?? `${c.year} 年黄帝故里拜祖大典`} · ${c.date}`;
 	const st = $("#ceremony-status");
@@ -65,7 +65,7 @@ function ceremonyLoaded(c) {
 	st.textContent =
 		c.status === "open" ? "进行中 · Open" : c.status === "closed" ? "已结束 · Closed" : "未开始 · Scheduled";
 	setExportLinks(c);
-	running?.dashboard.setShardCount(Number(c.shardCount));
+	running?.dashboard.setShardCount(c.shardCount);
 	// Closed while the socket was open: take a fresh socket, whose first message carries the final totals.
 	if (c.final && running?.dashboard.last && !running.dashboard.last.stats?.final) running.live.reconnectNow();
 }
@@ -88,14 +88,16 @@ function startConsole() {
 		for (const b of /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll("#live .seg button"))) {
 			b.addEventListener("click", () => {
 				for (const o of document.querySelectorAll("#live .seg button")) o.setAttribute("aria-pressed", String(o === b));
-				running?.chart.setRange(/** @type {any} */ (b.dataset.range));
+				const range = b.dataset.range;
+				if (isRange(range)) running?.chart.setRange(range);
 			});
 		}
 	}
 	const dashboard = new Dashboard();
 	const chart = new ActionsChart($("#chart"), y);
 	const pressed = document.querySelector('#live .seg button[aria-pressed="true"]');
-	if (pressed instanceof HTMLElement && pressed.dataset.range) chart.range = /** @type {any} */ (pressed.dataset.range);
+	const pressedRange = pressed instanceof HTMLElement ? pressed.dataset.range : undefined;
+	if (isRange(pressedRange)) chart.range = pressedRange;
 	/** @type {string | null} */
 	let lastFinal = null;
 	const live = new LiveConnection({
@@ -103,8 +105,8 @@ function startConsole() {
 		onTotals: (msg) => {
 			dashboard.totals(msg);
 			chart.changed();
-			moderation?.queueCounts(msg.queue ?? {});
-			const final = String(!!msg.stats?.final);
+			moderation?.queueCounts(msg.queue);
+			const final = String(msg.stats.final);
 			if (lastFinal !== null && final !== lastFinal) void ceremonyPanel?.load();
 			lastFinal = final;
 		},
@@ -135,8 +137,8 @@ async function onSignIn(e) {
 	submit.disabled = true;
 	error.textContent = "";
 	try {
-		const me = await api("/admin/whoami", { token });
-		saveSession({ token, name: String(me?.name ?? "") });
+		const me = readMember(await api("/admin/whoami", { token }));
+		saveSession({ token, name: me.name });
 		input.value = "";
 		input.setAttribute("aria-invalid", "false");
 		startConsole();
@@ -173,8 +175,8 @@ async function boot() {
 	}
 	// A stored session: check the token is still accepted before showing anything.
 	try {
-		const me = await api("/admin/whoami");
-		saveSession({ token: session.token, name: String(me?.name ?? session.name) });
+		const me = readMember(await api("/admin/whoami"));
+		saveSession({ token: session.token, name: me.name });
 		startConsole();
 	} catch (e) {
 		if (e instanceof HttpError && e.status === 401)

@@ -3,8 +3,12 @@
  * least one report), hidden ones, and display names the word list held. Hide and restore are recorded by the server with the
  * committee member's name and the time; the public wall follows within seconds.
  */
+import { readModeratedBlessing, readNameUnderReview, readPage } from "./answers.js";
 import { api, describeError } from "./api.js";
 import { $, bi, fmtDateTime, fmtInt, h, regionName } from "./dom.js";
+
+/** @typedef {import("./answers.js").ModeratedBlessing} ModeratedBlessing */
+/** @typedef {import("./answers.js").NameUnderReview} NameUnderReview */
 
 const PAGE = 50;
 /** @type {Record<"published" | "held" | "hidden", [string, string]>} */
@@ -81,14 +85,16 @@ export class Moderation {
 			const names = this.state === "names";
 			const q = new URLSearchParams({ state: names ? "held" : this.state, limit: String(PAGE) });
 			if (!reset && this.cursor) q.set("cursor", this.cursor);
-			const data = await api(`/admin/ceremonies/${this.year}/${names ? "names" : "blessings"}?${q}`, {
+			const answer = await api(`/admin/ceremonies/${this.year}/${names ? "names" : "blessings"}?${q}`, {
 				signal: abort.signal,
 			});
+			const page = names
+				? readPage(answer, (n) => this.nameItem(readNameUnderReview(n)))
+				: readPage(answer, (b) => this.item(readModeratedBlessing(b)));
 			const list = $("#queue");
-			const items = (data?.items ?? []).map((/** @type {any} */ b) => (names ? this.nameItem(b) : this.item(b)));
-			if (reset) list.replaceChildren(...items);
-			else list.append(...items);
-			this.cursor = data?.nextCursor ?? null;
+			if (reset) list.replaceChildren(...page.items);
+			else list.append(...page.items);
+			this.cursor = page.nextCursor;
 			$("#queue-more").hidden = !this.cursor;
 			$("#queue-empty").hidden = list.children.length > 0;
 			if (!quiet) status.textContent = `共 ${fmtInt(list.children.length)} 条 · ${list.children.length} shown`;
@@ -103,19 +109,19 @@ export class Moderation {
 		}
 	}
 
-	/** @param {any} b a blessing as the admin endpoint gives it */
+	/** @param {ModeratedBlessing} b */
 	item(b) {
 		const li = h("li", { class: "blessing", "data-id": b.id, "data-state": b.state });
 		this.fill(li, b);
 		return li;
 	}
 
-	/** @param {HTMLElement} li @param {any} b */
+	/** @param {HTMLElement} li @param {ModeratedBlessing} b */
 	fill(li, b) {
 		li.dataset.state = b.state;
 		const hans = b.text?.["zh-Hans"] ?? "";
 		const hant = b.text?.["zh-Hant"] ?? "";
-		const [zh, en] = STATE_LABEL[/** @type {keyof typeof STATE_LABEL} */ (b.state)] ?? [b.state, b.state];
+		const [zh, en] = STATE_LABEL[b.state];
 		const textId = `b-${b.id}-text`;
 		const meta = h("p", { class: "blessing-meta" }, [
 			h("span", { class: `pill state-${b.state}` }, [bi(zh, en)]),
@@ -146,17 +152,17 @@ export class Moderation {
 		li.replaceChildren(...parts.filter((part) => part !== null));
 	}
 
-	/** @param {any} n a display name under review */
+	/** @param {NameUnderReview} n */
 	nameItem(n) {
 		const li = h("li", { class: "blessing name", "data-id": n.participantId, "data-state": n.state });
 		this.fillName(li, n);
 		return li;
 	}
 
-	/** @param {HTMLElement} li @param {any} n */
+	/** @param {HTMLElement} li @param {NameUnderReview} n */
 	fillName(li, n) {
 		li.dataset.state = n.state;
-		const [zh, en] = STATE_LABEL[/** @type {keyof typeof STATE_LABEL} */ (n.state)] ?? [n.state, n.state];
+		const [zh, en] = STATE_LABEL[n.state];
 		const textId = `n-${n.participantId}-text`;
 		const tools = h("div", { class: "blessing-tools" });
 		for (const op of /** @type {const} */ (["hide", "restore"])) {
@@ -192,7 +198,7 @@ export class Moderation {
 
 	/**
 	 * @param {HTMLElement} li
-	 * @param {any} n
+	 * @param {NameUnderReview} n
 	 * @param {"hide" | "restore"} op
 	 */
 	async actOnName(li, n, op) {
@@ -203,7 +209,7 @@ export class Moderation {
 			const res = await api(`/admin/ceremonies/${this.year}/names/${encodeURIComponent(n.participantId)}/${op}`, {
 				method: "POST",
 			});
-			this.fillName(li, { ...n, ...res });
+			this.fillName(li, readNameUnderReview(res));
 			status.textContent =
 				op === "hide" ? "署名已隐藏，显示为匿名。 Name hidden; shown as anonymous." : "署名已通过。 Name approved.";
 		} catch (e) {
@@ -217,7 +223,7 @@ export class Moderation {
 
 	/**
 	 * @param {HTMLElement} li
-	 * @param {any} b
+	 * @param {ModeratedBlessing} b
 	 * @param {"hide" | "restore"} op
 	 */
 	button(li, b, op) {
@@ -236,7 +242,7 @@ export class Moderation {
 
 	/**
 	 * @param {HTMLElement} li
-	 * @param {any} b
+	 * @param {ModeratedBlessing} b
 	 * @param {"hide" | "restore"} op
 	 * @param {HTMLButtonElement} btn
 	 */
@@ -248,8 +254,7 @@ export class Moderation {
 			const res = await api(`/admin/ceremonies/${this.year}/blessings/${encodeURIComponent(b.id)}/${op}`, {
 				method: "POST",
 			});
-			const next = { ...b, ...res };
-			this.fill(li, next);
+			this.fill(li, readModeratedBlessing(res));
 			status.textContent =
 				op === "hide"
 					? `已隐藏，数秒内从祈福墙移除。 Hidden; it leaves the public wall within seconds.`

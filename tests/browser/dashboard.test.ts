@@ -353,4 +353,41 @@ describe("the committee console", () => {
 			await context.close();
 		}
 	});
+
+	it("saves the ceremony's settings, runs the audit and shows the chart's other ranges", async () => {
+		const { context, page, requests } = await open(browser, DESKTOP);
+		const before = await getJson<{ liveStreamUrl: string | null; version: number }>(`/api/v1/ceremonies/${year}`);
+		try {
+			await signIn(page);
+			await page.waitForFunction(() => (document.querySelector("#rites")?.children.length ?? 0) > 0);
+			const stream = `https://live.example.org/baizu-${year}-${Date.now()}`;
+			await page.fill("#f-stream", stream);
+			await page.click("#ceremony-save");
+			await expect.poll(() => page.textContent("#ceremony-status-msg")).toMatch(/已保存（版本 \d+）/);
+			// The public read is edge-cached for a second.
+			const read = () => getJson<{ liveStreamUrl: string | null; version: number }>(`/api/v1/ceremonies/${year}`);
+			await expect.poll(async () => (await read()).body.liveStreamUrl, { timeout: 5000 }).toBe(stream);
+			const after = (await read()).body;
+			expect(after.version).toBeGreaterThan(before.body.version);
+			expect(await page.textContent("#ceremony-facts")).toContain(`v${after.version}`);
+
+			await page.click("#audit-run");
+			await expect.poll(() => page.textContent("#audit-result"), { timeout: 10_000 }).toMatch(/一致：.*Match/);
+			expect(await page.textContent("#audit-result")).toMatch(/总数 totals: [\d,]+ 人/);
+
+			await page.click('#live .seg button[data-range="dayHourly"]');
+			await expect
+				.poll(() => page.getAttribute("#chart", "aria-label"))
+				.toMatch(/last 24 hours: [\d,]+ in all.*per hour/);
+			expectSameOrigin(requests);
+		} finally {
+			const restored = await getJson(`/api/v1/admin/ceremonies/${year}`, {
+				method: "PUT",
+				headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}` },
+				body: JSON.stringify({ liveStreamUrl: before.body.liveStreamUrl }),
+			});
+			await context.close();
+			expect(restored.status).toBe(200);
+		}
+	});
 });

@@ -81,17 +81,15 @@ export async function expectAccessible(page: Page, where: string) {
 	const injected = await page.evaluate(() => "axe" in window);
 	if (!injected) await page.addScriptTag({ path: AXE_PATH });
 	const violations = await page.evaluate(async () => {
-		// biome-ignore lint/suspicious/noExplicitAny: axe is injected at run time
-		const axe = (window as any).axe;
+		// Injected above, so not a global the page's own types know of.
+		const axe = (window as unknown as { axe: typeof import("axe-core") }).axe;
 		const res = await axe.run(document, { resultTypes: ["violations"] });
-		return (res.violations as { id: string; impact: string; help: string; nodes: { target: string[] }[] }[]).map(
-			(v) => ({
-				id: v.id,
-				impact: v.impact,
-				help: v.help,
-				targets: v.nodes.map((n) => n.target.join(" ")).slice(0, 5),
-			}),
-		);
+		return res.violations.map((v) => ({
+			id: v.id,
+			impact: v.impact,
+			help: v.help,
+			targets: v.nodes.map((n) => n.target.join(" ")).slice(0, 5),
+		}));
 	});
 	const bad = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
 	if (violations.length) console.log(`axe at ${where}:`, JSON.stringify(violations));
