@@ -15,6 +15,11 @@
 //   --isolates 200 (a list too)  --window 2  --max-batch 100  --in-flight 2  --net 10  --c0 1.1  --c1 0.09
 //   --duration 5 (simulated seconds after 1 s of warm-up)  --seed 1
 //   --limit-rps N (a shard's request ceiling: the per-RPC cost is raised to at least 1000/N ms)
+//   --measured FILE (bench/results/latest.json: c1 and workerd's CPU per action, from `npm run bench`;
+//   --c1 overrides)  --cost (what a burst of --burst-s seconds costs at each rate and shard count,
+//   at Cloudflare's published prices; --rows-written N, else from bench/results/profile-after.json)
+import { existsSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { simulateTree } from "./lib/tree-model.mjs";
 
@@ -28,7 +33,11 @@ const { values: args } = parseArgs({
 		"in-flight": { type: "string", default: "2" },
 		net: { type: "string", default: "10" },
 		c0: { type: "string", default: "1.1" },
-		c1: { type: "string", default: "0.09" },
+		c1: { type: "string" },
+		measured: { type: "string", default: fileURLToPath(new URL("./results/latest.json", import.meta.url)) },
+		cost: { type: "boolean", default: false },
+		"burst-s": { type: "string", default: "3600" },
+		"rows-written": { type: "string" },
 		"limit-rps": { type: "string" },
 		duration: { type: "string", default: "5" },
 		warmup: { type: "string", default: "1" },
@@ -41,6 +50,47 @@ const { values: args } = parseArgs({
 	},
 });
 const list = (s) => s.split(",").map(Number);
+
+/**
+ * What `npm run bench` measured (bench/results/latest.json): c1, the cost per action at a shard,
+ * and workerd's CPU per action. Null when no run has written the file.
+ */
+const measured = existsSync(args.measured) ? JSON.parse(readFileSync(args.measured, "utf8")).capacityInputs : null;
+/** c1 from the bench unless given; 0.09 ms (the rounded-up calibrations of docs/CAPACITY.md) without either. */
+const c1Default = measured?.c1Ms ?? 0.09;
+const c1Source = args.c1 !== undefined ? "--c1" : measured ? args.measured : "no bench output: 0.09 ms";
+
+/**
+ * Cloudflare's published prices (Workers Standard and Durable Objects on the Workers Paid plan,
+ * developers.cloudflare.com/workers/platform/pricing and /durable-objects/platform/pricing), past
+ * the monthly inclusions, which a ceremony's hour dwarfs.
+ */
+const PRICES = {
+	workerRequest: 0.3 / 1e6,
+	workerCpuMs: 0.02 / 1e6,
+	objectRequest: 0.15 / 1e6,
+	objectGbS: 12.5 / 1e6,
+	rowWritten: 1.0 / 1e6,
+	rowRead: 0.001 / 1e6,
+};
+/** A Durable Object is billed 128 MB for the wall-clock time it is active. */
+const OBJECT_GB = 0.128;
+const profiled = fileURLToPath(new URL("./results/profile-after.json", import.meta.url));
+const rowsFromProfile = existsSync(profiled)
+	? JSON.parse(readFileSync(profiled, "utf8")).isolates?.["core:user:baizu-online"]
+	: null;
+/**
+ * The shards' rows written per action, measured by `npm run bench:profile` at its mean batch (the
+ * snapshots' rows at the aggregators and the CeremonyDO are per second, not per action, and are
+ * left out); without a measurement, 10: the log row and its key, the participant row, a quarter
+ * blessing row, the batch's counters.
+ */
+const ROWS_WRITTEN = Number(args["rows-written"] ?? rowsFromProfile?.sqlRowsPerAction?.ShardDO?.written ?? 10);
+const ROWS_SOURCE = args["rows-written"]
+	? "--rows-written"
+	: rowsFromProfile
+		? `${profiled}, at a mean batch of ${rowsFromProfile.meanBatch.toFixed(1)}`
+		: "estimate";
 
 const MAX_LEASE = 4096;
 
@@ -297,13 +347,15 @@ function mainTree() {
 
 function main() {
 	if (args.tree) return mainTree();
+	if (args.cost) return mainCost();
+	console.log(`c1 from ${c1Source}`);
 	const base = {
 		windowMs: Number(args.window),
 		maxBatch: Number(args["max-batch"]),
 		inFlight: Number(args["in-flight"]),
 		net: Number(args.net),
 		c0: Number(args.c0),
-		c1: Number(args.c1),
+		c1: Number(args.c1 ?? c1Default),
 		durationS: Number(args.duration),
 		warmupS: Number(args.warmup),
 		seed: Number(args.seed),
@@ -352,6 +404,54 @@ function main() {
 		}
 	}
 	if (args.json) console.log(JSON.stringify(rows));
+}
+
+/**
+ * What a burst costs, per Cloudflare's published prices: every action is one Worker request and
+ * `rpcsPerAction` shard RPCs (1 / the simulated mean batch), plus snapshots; the Worker's CPU per
+ * action is bracketed by what one workerd spends on an action here (the whole path, shards
+ * included: an upper bound) and on a `/healthz` request (the least a request costs: a lower
+ * bound); rows written per action come from `npm run bench:profile` (measured at its batch size)
+ * or `--rows-written`.
+ */
+function mainCost() {
+	const upper = measured?.workerdCpuPerActionMs;
+	const lower = measured?.workerdCpuPerHealthzMs;
+	if (upper === undefined || lower === undefined) {
+		console.error(`no bench output at ${args.measured}: run npm run bench first`);
+		process.exitCode = 1;
+		return;
+	}
+	const seconds = Number(args["burst-s"]);
+	const shards = list(args.shards);
+	console.log(
+		`inputs (${args.measured}): Worker CPU per action between ${lower.toFixed(3)} and ${upper.toFixed(3)} ms; c1 ${c1Default.toFixed(3)} ms; ` +
+			`a burst of ${seconds} s; rows written per action ${ROWS_WRITTEN.toFixed(1)} (${ROWS_SOURCE})`,
+	);
+	console.log(
+		["actions/s", "shards", "Worker CPU-ms/s", "requests/s (Worker + DO)", "cost of the burst, USD"].join("\t"),
+	);
+	for (const rate of list(args.rate)) {
+		for (const S of shards) {
+			// In production the mean batch is about 1 (docs/CAPACITY.md): one RPC per action; every
+			// shard and aggregator pushes four snapshots a second (an alarm and an RPC each).
+			const objectRequests = rate * 1 + 8 * S + 8 * Math.ceil(S / 16);
+			const cost = (cpuMs) =>
+				seconds *
+				(rate * (PRICES.workerRequest + cpuMs * PRICES.workerCpuMs + ROWS_WRITTEN * PRICES.rowWritten) +
+					objectRequests * PRICES.objectRequest +
+					(S + Math.ceil(S / 16) + 1) * OBJECT_GB * PRICES.objectGbS);
+			console.log(
+				[
+					rate,
+					S,
+					`${Math.round(rate * lower)}–${Math.round(rate * upper)}`,
+					`${rate} + ${Math.round(objectRequests)}`,
+					`${cost(lower).toFixed(0)}–${cost(upper).toFixed(0)}`,
+				].join("\t"),
+			);
+		}
+	}
 }
 
 main();

@@ -1,9 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
-import { cors } from "hono/cors";
 import type { AppEnv } from "./http/app-env";
 import { onError, onNotFound } from "./http/errors";
 import { limitBody, requireJson } from "./http/guards";
 import { openApiDocument } from "./http/openapi";
+import { publicCors } from "./http/public-cors";
 import { limitPublicReads } from "./http/rate-limits";
 import { securityHeaders } from "./http/security-headers";
 import { validationHook } from "./http/validation";
@@ -30,17 +30,7 @@ app.get("/healthz", (c) => c.text("ok", 200));
 app.use("*", securityHeaders);
 app.use("/api/*", limitBody, requireJson);
 app.on("GET", ["/api/v1/ceremonies/*"], limitPublicReads);
-// Any site may read the public figures, with a media key too; answers carry no cookies.
-app.use(
-	"/api/v1/ceremonies/*",
-	cors({
-		origin: "*",
-		allowMethods: ["GET", "HEAD", "OPTIONS"],
-		allowHeaders: ["X-API-Key", "If-None-Match", "Accept"],
-		exposeHeaders: ["ETag", "Retry-After"],
-		maxAge: 86_400,
-	}),
-);
+app.use("/api/v1/ceremonies/*", publicCors);
 app.route("/", ceremonies);
 app.route("/", participants);
 app.route("/", actions);

@@ -19,7 +19,25 @@ function cannon(options) {
 	});
 }
 
-const summary = (result, ok) => ({
+/** Responses of every status autocannon received in a run. */
+const answersOf = (result) => ["1xx", "2xx", "3xx", "4xx", "5xx"].reduce((n, k) => n + (result[k] ?? 0), 0);
+
+/**
+ * Runs `phase` and the CPU time workerd used meanwhile (`cpuMs`: the service's reading, or
+ * undefined), as `{ value, cpuMs }`.
+ */
+async function withCpu(cpuMs, phase) {
+	const before = cpuMs?.() ?? null;
+	const value = await phase();
+	const after = cpuMs?.() ?? null;
+	return { value, cpuMs: before === null || after === null ? null : after - before };
+}
+
+/** workerd's CPU over a phase, in all and per answer. */
+const cpuFigures = (cpuMs, answers) =>
+	cpuMs === null ? null : { ms: cpuMs, answers, perAnswerMs: answers > 0 ? cpuMs / answers : null };
+
+const summary = (result, ok, cpuMs = null) => ({
 	requests: result.requests.total,
 	ok,
 	durationS: result.duration,
@@ -28,20 +46,25 @@ const summary = (result, ok) => ({
 	p99: result.latency.p99,
 	errors: result.errors + result.timeouts,
 	non2xx: result.non2xx,
+	cpu: cpuFigures(cpuMs, answersOf(result)),
 });
 
 /** The storage-free ceiling of the path: `GET /healthz`. */
-export async function measureHealthz(url, { connections = 64, duration = 10 } = {}) {
-	const result = await cannon({ url: `${url}/healthz`, connections, duration });
-	return summary(result, result["2xx"]);
+export async function measureHealthz(url, { connections = 64, duration = 10, cpuMs } = {}) {
+	const { value: result, cpuMs: used } = await withCpu(cpuMs, () =>
+		cannon({ url: `${url}/healthz`, connections, duration }),
+	);
+	return summary(result, result["2xx"], used);
 }
 
 /** The naive baseline: a POST that increments one Durable Object counter. */
-export async function measureNaive(url, { connections = 64, duration = 10 } = {}) {
+export async function measureNaive(url, { connections = 64, duration = 10, cpuMs } = {}) {
 	const before = await naiveValue(url);
-	const result = await cannon({ url: `${url}/`, method: "POST", headers: { host: NAIVE_HOST }, connections, duration });
+	const { value: result, cpuMs: used } = await withCpu(cpuMs, () =>
+		cannon({ url: `${url}/`, method: "POST", headers: { host: NAIVE_HOST }, connections, duration }),
+	);
 	const after = await naiveValue(url);
-	return { ...summary(result, result["2xx"]), counterDelta: after - before };
+	return { ...summary(result, result["2xx"], used), counterDelta: after - before };
 }
 
 async function naiveValue(url) {
@@ -200,6 +223,8 @@ export async function runActions({
 	replayEvery = 100,
 	pollMs = 100,
 	watch = true,
+	/** The service's CPU reading (server.mjs `cpuMs`), to give workerd's CPU per answer of the timed run. */
+	cpuMs,
 }) {
 	const items = tokens.length * perParticipant;
 	const typeOf = (i) => ACTION_TYPES[perParticipant === 4 ? i % 4 : Math.floor(i / perParticipant) % 4];
@@ -231,6 +256,7 @@ export async function runActions({
 	if (watch) watcher.start(base);
 
 	const startedAt = performance.now();
+	const cpuBefore = cpuMs?.() ?? null;
 	const result = await cannon({
 		url,
 		connections,
@@ -274,6 +300,7 @@ export async function runActions({
 			},
 		],
 	});
+	const cpuAfter = cpuMs?.() ?? null;
 	const elapsedS = (performance.now() - startedAt) / 1000;
 	const tallyAfterRun = await tally(url);
 	const acknowledgedInRun = ackTimes.length;
@@ -291,6 +318,9 @@ export async function runActions({
 	for (let i = 0; i < next; i++) if (status[i] === 201) byType[typeOf(i)]++;
 	const others = {};
 	for (let i = 0; i < next; i++) if (status[i] !== 201) others[status[i]] = (others[status[i]] ?? 0) + 1;
+	// Participants with at least one counted action: what the totals' participant count must grow by.
+	const acted = new Set();
+	for (let i = 0; i < next; i++) if (status[i] === 201) acted.add(Math.floor(i / perParticipant));
 
 	let staleness = null;
 	if (watch) {
@@ -318,10 +348,18 @@ export async function runActions({
 		p50: result.latency.p50,
 		p99: result.latency.p99,
 		statuses: counts.statuses,
+		cpu:
+			cpuBefore === null || cpuAfter === null
+				? null
+				: {
+						...cpuFigures(cpuAfter - cpuBefore, answersOf(result)),
+						perAcknowledgedMs: acknowledgedInRun > 0 ? (cpuAfter - cpuBefore) / acknowledgedInRun : null,
+					},
 		errors: result.errors + result.timeouts,
 		retried: retry.length,
 		acknowledged,
 		notAcknowledged: others,
+		participants: acted.size,
 		byType,
 		replays: counts.replays,
 		replaysMatched: counts.replaysMatched,

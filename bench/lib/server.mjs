@@ -37,7 +37,17 @@ export function build(dir) {
 	return dir;
 }
 
-function options({ buildDir, persistDir, port, shards, batchMs, storageFree, inspectorPort, holdWords = "" }) {
+function options({
+	buildDir,
+	persistDir,
+	port,
+	shards,
+	batchMs,
+	storageFree,
+	inspectorPort,
+	profileSql,
+	holdWords = "",
+}) {
 	const fromConfig = workerOptionsFromConfig();
 	const { compatibilityDate } = fromConfig;
 	const bindings = {
@@ -51,6 +61,8 @@ function options({ buildDir, persistDir, port, shards, batchMs, storageFree, ins
 	if (batchMs !== undefined) bindings.EDGE_BATCH_MS = String(batchMs);
 	// Read only by bench/harness-entry.mjs: shards answer without touching storage (the ceiling).
 	if (storageFree) bindings.BENCH_STORAGE_FREE = "1";
+	// Read only by bench/harness-entry.mjs: each SQL statement runs in a function of its kind (profiles).
+	if (profileSql) bindings.BENCH_PROFILE_SQL = "1";
 	return {
 		host: "127.0.0.1",
 		port,
@@ -100,6 +112,53 @@ function workerdPid() {
 	return null;
 }
 
+const CLOCK_TICKS_PER_S = 100;
+
+/** utime + stime of one process (all its threads), in clock ticks; 0 once it is gone. */
+function ticksOf(pid) {
+	try {
+		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+		const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+		// Fields 14 and 15 of stat(5), counted from the state field (3).
+		return Number(fields[11]) + Number(fields[12]);
+	} catch {
+		return 0;
+	}
+}
+
+/** The pids of `pid`'s descendants (workerd may run helpers of its own). */
+function descendantsOf(pid) {
+	const children = new Map();
+	for (const entry of readdirSync("/proc")) {
+		if (!/^\d+$/.test(entry)) continue;
+		try {
+			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+			const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+			children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+		} catch {
+			// the process went away
+		}
+	}
+	const out = [];
+	const stack = [...(children.get(pid) ?? [])];
+	while (stack.length) {
+		const next = stack.pop();
+		out.push(next);
+		stack.push(...(children.get(next) ?? []));
+	}
+	return out;
+}
+
+/**
+ * CPU time (user + system) that workerd and its descendants have used since they started, in
+ * milliseconds (resolution 10 ms), or null where /proc is not there.
+ */
+export function cpuMsOf(pid) {
+	if (!pid) return null;
+	const ticks = [pid, ...descendantsOf(pid)].reduce((sum, p) => sum + ticksOf(p), 0);
+	return (ticks * 1000) / CLOCK_TICKS_PER_S;
+}
+
 /** Resident memory of workerd in bytes (VmRSS), or null where /proc is not there. */
 export function memoryOf(pid) {
 	if (!pid) return null;
@@ -116,18 +175,28 @@ export function memoryOf(pid) {
  * Starts the service. `batchMs` sets EDGE_BATCH_MS (undefined: the code's default).
  * Returns its URL and a handle to restart it with another batch window or stop it.
  */
-export async function startService({ shards = 8, batchMs, port = 0, keep = false, inspectorPort, holdWords } = {}) {
+export async function startService({
+	shards = 8,
+	batchMs,
+	port = 0,
+	keep = false,
+	inspectorPort,
+	profileSql = false,
+	holdWords,
+} = {}) {
 	const work = mkdtempSync(join(tmpdir(), "baizu-bench-"));
 	const buildDir = build(join(work, "build"));
-	const settings = { buildDir, persistDir: work, port, shards, batchMs, inspectorPort, holdWords };
+	const settings = { buildDir, persistDir: work, port, shards, batchMs, inspectorPort, profileSql, holdWords };
 	const mf = new Miniflare(options(settings));
 	const url = await mf.ready;
 	const service = {
 		url: url.origin,
 		work,
+		buildDir,
 		shards,
 		pid: workerdPid(),
 		memory: () => memoryOf(service.pid),
+		cpuMs: () => cpuMsOf(service.pid),
 		/**
 		 * Restarts workerd with another EDGE_BATCH_MS (undefined: the default), or with shards that
 		 * skip storage; the Durable Object state stays.

@@ -9,6 +9,10 @@ export { HttpError, NetworkError } from "../shared/api.js";
  * @typedef {import("../../src/schemas/ceremony").Rite} Rite
  * @typedef {import("../../src/schemas/common").ActionType} ActionType
  * @typedef {import("../../src/schemas/participant").Profile} Profile
+ * @typedef {import("../../src/schemas/stats").Stats} Stats
+ * @typedef {import("../../src/schemas/stats").RegionsStats} RegionsStats
+ * @typedef {import("../../src/schemas/blessing").Blessing} Blessing
+ * @typedef {import("../../src/schemas/blessing").BlessingPage} BlessingPage
  */
 
 /** @returns {Promise<Ceremony>} the current (or next) ceremony */
@@ -85,29 +89,31 @@ export async function sendAction(a, opts) {
 
 /**
  * @param {number} year
- * @returns {Promise<any>}
+ * @returns {Promise<Stats>}
  */
 export async function getStats(year) {
-	return (await request(`/ceremonies/${year}/stats`, { cache: "no-cache" })).data;
+	return /** @type {Stats} */ ((await request(`/ceremonies/${year}/stats`, { cache: "no-cache" })).data);
 }
 
 /**
  * @param {number} year
- * @returns {Promise<any>}
+ * @returns {Promise<RegionsStats>}
  */
 export async function getRegions(year) {
-	return (await request(`/ceremonies/${year}/stats/regions`, { cache: "no-cache" })).data;
+	return /** @type {RegionsStats} */ ((await request(`/ceremonies/${year}/stats/regions`, { cache: "no-cache" })).data);
 }
 
 /**
  * @param {number} year
  * @param {string | null} [cursor]
- * @returns {Promise<any>}
+ * @returns {Promise<BlessingPage>}
  */
 export async function getBlessings(year, cursor) {
 	const q = new URLSearchParams({ limit: "20" });
 	if (cursor) q.set("cursor", cursor);
-	return (await request(`/ceremonies/${year}/blessings?${q}`, { cache: "no-cache" })).data;
+	return /** @type {BlessingPage} */ (
+		(await request(`/ceremonies/${year}/blessings?${q}`, { cache: "no-cache" })).data
+	);
 }
 
 /**

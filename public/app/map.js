@@ -93,7 +93,7 @@ export function startMap(year) {
 	onLangChange(paint);
 	drawWhenVisible();
 	const p = poll(async () => {
-		const data = /** @type {{regions?: RegionCount[]}} */ (await getRegions(year));
+		const data = await getRegions(year);
 		regions = [...(data.regions ?? [])]
 			.map((r) => ({ region: r.region, participants: r.participants ?? 0 }))
 			.sort((a, b) => b.participants - a.participants);

@@ -4,13 +4,13 @@ import { $ } from "./dom.js";
 import { fmtNumber, locale, onLangChange, t } from "./i18n.js";
 import { poll } from "./poll.js";
 
-/** @type {any} */
+/** @type {import("./api.js").Stats | null} */
 let last = null;
 
 function paint() {
 	if (!last) return;
 	$("#stat-participants").textContent = fmtNumber(last.participants);
-	for (const k of ["flower", "incense", "bow", "blessing"])
+	for (const k of /** @type {const} */ (["flower", "incense", "bow", "blessing"]))
 		$(`#stat-${k}`).textContent = fmtNumber(last.actions?.[k] ?? 0);
 	$("#stat-countries").textContent = fmtNumber(last.countries ?? 0);
 	const at = last.updatedAt ? new Date(last.updatedAt) : new Date();

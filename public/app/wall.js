@@ -6,7 +6,9 @@ import { poll } from "./poll.js";
 import { regionName } from "./regions.js";
 import * as store from "./store.js";
 
-/** @type {any[]} */
+/** @typedef {import("./api.js").Blessing} Blessing */
+
+/** @type {Blessing[]} */
 let items = [];
 /** @type {string | null} */
 let cursor = null;
@@ -14,7 +16,7 @@ let year = 0;
 /** @type {<T>(fn: (c: {token: string}) => Promise<T>) => Promise<T>} */
 let withToken;
 
-/** @param {any} b */
+/** @param {Blessing} b */
 function textOf(b) {
 	return lang() === "zh-Hant"
 		? (b.text?.["zh-Hant"] ?? b.text?.["zh-Hans"] ?? "")
@@ -33,7 +35,7 @@ function when(iso) {
 	}).format(d);
 }
 
-/** @param {any} b */
+/** @param {Blessing} b */
 function itemEl(b) {
 	const reported = store.load(year).reported.includes(b.id);
 	const text = textOf(b);
@@ -52,7 +54,7 @@ function itemEl(b) {
 
 /**
  * @param {HTMLElement} box
- * @param {any} b
+ * @param {Blessing} b
  * @param {"idle" | "confirm" | "sending" | "reported" | "failed"} state
  */
 function paintReport(box, b, state) {
@@ -97,7 +99,7 @@ function paintReport(box, b, state) {
 
 /**
  * @param {HTMLElement} box
- * @param {any} b
+ * @param {Blessing} b
  */
 async function sendReport(box, b) {
 	paintReport(box, b, "sending");
@@ -128,7 +130,7 @@ function paint() {
 /** Adds the newest blessings to the top without disturbing the rest. */
 async function refreshTop() {
 	const data = await getBlessings(year);
-	const fresh = (data.items || []).filter((/** @type {any} */ b) => !items.some((x) => x.id === b.id));
+	const fresh = (data.items || []).filter((b) => !items.some((x) => x.id === b.id));
 	if (!items.length) cursor = data.nextCursor ?? null;
 	if (!fresh.length && items.length) return;
 	items = [...fresh, ...items];
@@ -154,7 +156,7 @@ export function startWall(y, tokenFn) {
 		try {
 			const data = await getBlessings(year, cursor);
 			const firstNew = items.length;
-			items = [...items, ...(data.items || []).filter((/** @type {any} */ b) => !items.some((x) => x.id === b.id))];
+			items = [...items, ...(data.items || []).filter((b) => !items.some((x) => x.id === b.id))];
 			cursor = data.nextCursor ?? null;
 			paint();
 			/** @type {HTMLElement | undefined} */ (

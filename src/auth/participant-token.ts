@@ -13,9 +13,22 @@ export async function issueParticipantToken(participantId: string, secret: strin
 	return `${participantId}.${await sign(secret, `participant:${participantId}`)}`;
 }
 
-/** The participant id a token proves, or null for anything forged, tampered or malformed. */
+/** Tokens this isolate has verified, under the secret they were verified with; cleared when full. */
+const VERIFIED_LIMIT = 100_000;
+let verified: { secret: string | undefined; ids: Map<string, string> } = { secret: undefined, ids: new Map() };
+
+/**
+ * The participant id a token proves, or null for anything forged, tampered or malformed. A
+ * token verified once is known for as long as the configured secret stays the same.
+ */
 export async function verifyParticipantToken(token: string, secret: string | undefined): Promise<string | null> {
+	if (verified.secret !== secret) verified = { secret, ids: new Map() };
+	const known = verified.ids.get(token);
+	if (known !== undefined) return known;
 	const [participantId, signature, ...rest] = token.split(".");
 	if (rest.length > 0 || !participantId || !signature || !PARTICIPANT_ID.test(participantId)) return null;
-	return (await verify(secret, `participant:${participantId}`, signature)) ? participantId : null;
+	if (!(await verify(secret, `participant:${participantId}`, signature))) return null;
+	if (verified.ids.size >= VERIFIED_LIMIT) verified.ids.clear();
+	verified.ids.set(token, participantId);
+	return participantId;
 }

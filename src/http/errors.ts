@@ -14,7 +14,10 @@ export const unavailable = (detail: string) =>
 	new Problem(503, "unavailable", "Busy: please retry", detail, {}, { "retry-after": "1" });
 
 /** The one place an error becomes a response: always problem+json. */
-export const onError: ErrorHandler<AppEnv> = (error, c) => {
+export const onError: ErrorHandler<AppEnv> = (error, c) => errorResponse(error, c.req.method, c.req.path);
+
+/** An error as its problem+json answer (the app's `onError`, and the action route ahead of the app). */
+export function errorResponse(error: unknown, method: string, path: string): Response {
 	if (error instanceof Problem) return problemResponse(error.body, error.headers);
 	if (isRetryable(error)) {
 		const problem = unavailable("The service is busy; retry with the same Idempotency-Key.");
@@ -30,9 +33,9 @@ export const onError: ErrorHandler<AppEnv> = (error, c) => {
 			...(error.message ? { detail: error.message } : {}),
 		});
 	}
-	console.error(`unhandled error on ${c.req.method} ${c.req.path}`, error);
+	console.error(`unhandled error on ${method} ${path}`, error);
 	return problemResponse({ type: "/problems/internal", title: "Internal error", status: 500 });
-};
+}
 
 export const onNotFound: NotFoundHandler<AppEnv> = (c) =>
 	problemResponse({

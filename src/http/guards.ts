@@ -29,7 +29,7 @@ export const requireJson = createMiddleware<AppEnv>(async (c, next) => {
 	await next();
 });
 
-function bearer(header: string | undefined): string | null {
+export function bearer(header: string | null | undefined): string | null {
 	const match = /^Bearer ([\x21-\x7e]{1,512})$/.exec(header ?? "");
 	return match ? (match[1] as string) : null;
 }

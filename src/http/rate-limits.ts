@@ -14,8 +14,12 @@ export const clientAddress = (c: Context<AppEnv>) => c.req.header("cf-connecting
 /** What one subscriber controls: IPv4 the address, IPv6 its /64 (rotating inside it is free). */
 const subscriberKey = (c: Context<AppEnv>) => addressPrefix(clientAddress(c));
 
-async function enforce(c: Context<AppEnv>, binding: LimitBinding, key: string, retryAfterS: number): Promise<void> {
-	const { success } = await c.env[binding].limit({ key });
+const enforce = (c: Context<AppEnv>, binding: LimitBinding, key: string, retryAfterS: number) =>
+	checkLimit(c.env, binding, key, retryAfterS);
+
+/** Throws the 429 problem when `key` is over the binding's limit. */
+export async function checkLimit(env: Env, binding: LimitBinding, key: string, retryAfterS: number): Promise<void> {
+	const { success } = await env[binding].limit({ key });
 	if (!success) {
 		throw new Problem(
 			429,
@@ -37,8 +41,10 @@ export const limitIssuance = createMiddleware<AppEnv>(async (c, next) => {
 });
 
 /** Actions per participant: a bot-like burst from one participant is refused, others go on. */
+export const checkActionLimit = (env: Env, participantId: string) => checkLimit(env, "ACTION_LIMIT", participantId, 10);
+
 export const limitActions = createMiddleware<AppEnv>(async (c, next) => {
-	await enforce(c, "ACTION_LIMIT", c.get("participantId"), 10);
+	await checkActionLimit(c.env, c.get("participantId"));
 	await next();
 });
 

@@ -8,14 +8,20 @@ const API_HEADERS: Record<string, string> = {
 	"referrer-policy": "strict-origin-when-cross-origin",
 };
 
+/** The response with the API headers it lacks; copied first when its headers are immutable. */
+export function withApiHeaders(res: Response, mutable = false): Response {
+	const missing = Object.entries(API_HEADERS).filter(([name]) => !res.headers.has(name));
+	if (missing.length === 0) return res;
+	// A response passed through from a Durable Object has immutable headers: copy it first.
+	const out = mutable ? res : new Response(res.body, res);
+	for (const [name, value] of missing) out.headers.set(name, value);
+	return out;
+}
+
 export const securityHeaders = createMiddleware<AppEnv>(async (c, next) => {
 	await next();
 	// A WebSocket upgrade's headers are the socket's own.
 	if (c.res.status === 101) return;
-	const missing = Object.entries(API_HEADERS).filter(([name]) => !c.res.headers.has(name));
-	if (missing.length === 0) return;
-	// A response passed through from a Durable Object has immutable headers: copy it first.
-	const res = new Response(c.res.body, c.res);
-	for (const [name, value] of missing) res.headers.set(name, value);
-	c.res = res;
+	const res = withApiHeaders(c.res);
+	if (res !== c.res) c.res = res;
 });

@@ -1,103 +1,14 @@
 import { createRoute } from "@hono/zod-openapi";
-import type { ActionOutcome, ActionRequest } from "../../durable/shard-protocol";
-import { toBase64Url } from "../auth/base64url";
-import { forgetCeremony } from "../ceremonies";
-import { BLESSING_MAX_LENGTH, normaliseText, prepareBlessing, textLength } from "../domain/blessing-text";
-import { statusOf } from "../domain/ceremony";
-import { actionId } from "../domain/shard-routing";
-import { holdWordsOf } from "../hold-words";
 import { requestCountry } from "../http/country";
-import { unavailable } from "../http/errors";
 import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
-import { Problem } from "../http/problem";
 import { limitActions } from "../http/rate-limits";
-import { validationProblem } from "../http/validation";
 import { ActionAccepted, ActionInput, IdempotencyKeyHeader } from "../schemas/action";
 import { bodyAnswers, busy } from "../schemas/answers";
-import type { CeremonyConfig } from "../schemas/ceremony";
 import { problemContent, YearParam } from "../schemas/common";
-import { batchSettings, performBatched } from "../shard-batcher";
-import { certificateUrl, participantShard } from "./participant-shard";
+import { performAction } from "./action-perform";
 
 export const actions = subApp();
-
-function normalisedMessage(message: string | undefined): string | null {
-	if (message === undefined) return null;
-	const text = normaliseText(message);
-	if (text === "" || textLength(text) > BLESSING_MAX_LENGTH) {
-		throw validationProblem(
-			[{ path: ["message"], message: `must be 1 to ${BLESSING_MAX_LENGTH} characters after normalisation` }],
-			"body",
-		);
-	}
-	return text;
-}
-
-/**
- * Identifies the body as sent (normalised, in the script it was written in), so a key reused
- * with another body, even the same words in the other script, is told apart from a retry.
- */
-async function fingerprintOf(type: string, message: string | null): Promise<string> {
-	const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(`${type}\n${message ?? ""}`));
-	return toBase64Url(digest.slice(0, 16));
-}
-
-/** The shard's outcome as the answer: 201 for a counted action; every refusal is a Problem for onError. */
-const outsideWindow = (config: CeremonyConfig) =>
-	new Problem(403, "outside-window", "Not open", "The ceremony is not open for online participation now.", {
-		window: { opensAt: new Date(config.opensAt).toISOString(), closesAt: new Date(config.closesAt).toISOString() },
-	});
-
-function respond(config: CeremonyConfig, participantId: string, shardIndex: number, outcome: ActionOutcome): Response {
-	const year = config.year;
-	const certificate = (number: number) => ({ number, url: certificateUrl(year, participantId) });
-	switch (outcome.kind) {
-		case "accepted": {
-			const body: ActionAccepted = {
-				actionId: actionId(shardIndex, outcome.seq),
-				type: outcome.type,
-				certificate: certificate(outcome.certificate),
-			};
-			return Response.json(body, { status: 201, headers: { "cache-control": "no-store" } });
-		}
-		case "over-limit":
-			throw new Problem(
-				409,
-				"action-limit",
-				"Already offered",
-				`This participant has already made every ${outcome.type} this ceremony allows.`,
-				{
-					actionType: outcome.type,
-					certificate: outcome.certificate === null ? null : certificate(outcome.certificate),
-				},
-			);
-		case "key-reused":
-			throw new Problem(
-				422,
-				"idempotency-key-reused",
-				"Idempotency-Key already used for another request",
-				"Use a new Idempotency-Key for a new action.",
-			);
-		case "erased":
-			throw new Problem(
-				410,
-				"erased",
-				"Erased",
-				"The participant erased this action's blessing; nothing about it can be confirmed.",
-			);
-		case "sealed":
-			throw new Problem(403, "ceremony-closed", "The ceremony is closed");
-		case "outside-window":
-			throw outsideWindow(config);
-		case "wrong-shard":
-			forgetCeremony(year);
-			throw unavailable(outcome.detail);
-		case "stale-config":
-			forgetCeremony(config.year);
-			throw unavailable("The ceremony's configuration changed; retry with the same Idempotency-Key.");
-	}
-}
 
 actions.openapi(
 	createRoute({
@@ -129,43 +40,15 @@ actions.openapi(
 			503: busy,
 		},
 	}),
-	// @ts-expect-error responses are built by respond(), which the route's schemas describe
-	async (c) => {
-		const { year } = c.req.valid("param");
-		const { "idempotency-key": idempotencyKey } = c.req.valid("header");
-		const input = c.req.valid("json");
-		const participantId = c.get("participantId");
-		const message = normalisedMessage(input.message);
-		const blessing = message === null ? null : prepareBlessing(message, holdWordsOf(c.env));
-		const fingerprint = await fingerprintOf(input.type, message);
-		// A shard that knows a newer configuration answers "stale": refresh the copy once and retry.
-		for (let attempt = 0; ; attempt++) {
-			const { config, identity, stub } = await participantShard(c.env, year, participantId);
-			const status = statusOf(config, Date.now());
-			// Before the window nothing can be a replay; after it, the shard still answers replays.
-			if (status === "scheduled") throw outsideWindow(config);
-			const request: ActionRequest = {
-				participantId,
-				idempotencyKey,
-				type: input.type,
-				fingerprint,
-				blessing,
-				limit: config.limits[input.type],
-				country: requestCountry(c),
-				replayOnly: status !== "open",
-			};
-			const outcome = await performBatched(
-				identity,
-				request,
-				(id, requests) => stub.perform(id, requests),
-				batchSettings(c.env),
-				(promise) => c.executionCtx.waitUntil(promise),
-			);
-			if (outcome.kind === "stale-config" && attempt === 0) {
-				forgetCeremony(year);
-				continue;
-			}
-			return respond(config, participantId, identity.shardIndex, outcome);
-		}
-	},
+	async (c) =>
+		// @ts-expect-error responses are built by respond(), which the route's schemas describe
+		performAction({
+			env: c.env,
+			waitUntil: (promise) => c.executionCtx.waitUntil(promise),
+			year: c.req.valid("param").year,
+			participantId: c.get("participantId"),
+			idempotencyKey: c.req.valid("header")["idempotency-key"],
+			input: c.req.valid("json"),
+			country: requestCountry(c),
+		}),
 );
