@@ -1,10 +1,9 @@
 import { DurableObject } from "cloudflare:workers";
 import type { CeremonyDefaults } from "../src/domain/ceremony";
 import { aggregatorName, shardName } from "../src/domain/shard-routing";
-import type { BlessingPage } from "../src/schemas/blessing";
 import type { CeremonyConfig, CeremonyInput } from "../src/schemas/ceremony";
-import type { ModerationPage, NamePage, QueueState } from "../src/schemas/moderation";
-import type { Interval, RegionsStats, Stats, Timeseries } from "../src/schemas/stats";
+import type { QueueState } from "../src/schemas/moderation";
+import type { Interval } from "../src/schemas/stats";
 import type { AggregatorApplyOutcome, AggregatorIdentity } from "./aggregator-protocol";
 import { CeremonyAuditor } from "./ceremony-audit";
 import { CertificateLedger } from "./ceremony-certificates";
@@ -14,14 +13,24 @@ import { LiveRoom } from "./ceremony-live";
 import { Moderation } from "./ceremony-moderation";
 import type {
 	AuditOutcome,
+	BlessingPageOutcome,
+	BroadcastOutcome,
 	CloseOutcome,
 	ConfigOutcome,
 	ConfigureOutcome,
-	LeasedBlock,
+	LeaseOutcome,
 	ModerationOutcome,
+	ModerationPageOutcome,
 	NameModerationOutcome,
+	NamePageOutcome,
+	NameReviewOutcome,
+	ParticipantErasureOutcome,
+	RegionsOutcome,
 	ReportOutcome,
+	StatsOutcome,
 	TicketOutcome,
+	TimeseriesOutcome,
+	WrongCeremony,
 } from "./ceremony-protocol";
 import { CEREMONY_SCHEMA, ERASURE_SCHEMA, LIVE_SCHEMA, NAMES_SCHEMA, REPORT_SCHEMA } from "./ceremony-schema";
 import { AggregateTree, shardIdentities } from "./ceremony-tree";
@@ -34,6 +43,9 @@ import { migrate, sqlOf } from "./sql";
  * One ceremony: its configuration, the top of the aggregation tree and the figures as its sum,
  * the blessing wall and its moderation, the certificate-number ledger, the committee's live view,
  * the audit and the close. An RPC facade over one module per concern.
+ *
+ * Every RPC method takes the year the caller means and checks it first: a call meant for another
+ * ceremony changes nothing and is answered `wrong-ceremony`.
  */
 export class CeremonyDO extends DurableObject<Env> {
 	private readonly config: CeremonyConfigStore;
@@ -45,6 +57,8 @@ export class CeremonyDO extends DurableObject<Env> {
 	private readonly moderation: Moderation;
 	private readonly live: LiveRoom;
 	private readonly auditor: CeremonyAuditor;
+	/** The year in the object's name (`ceremonyObjectName`), when the platform gives the name. */
+	private readonly namedYear: number | null;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -63,17 +77,31 @@ export class CeremonyDO extends DurableObject<Env> {
 		this.moderation = new Moderation(sql, this.wall, shard);
 		this.live = new LiveRoom(ctx, sql, this.figures, this.merge, this.wall, () => this.config.read()?.year ?? 0);
 		this.auditor = new CeremonyAuditor(this.merge, this.figures, this.certificates, this.tree, shard);
+		const named = Number(ctx.id.name);
+		this.namedYear = ctx.id.name !== undefined && Number.isInteger(named) ? named : null;
+	}
+
+	/** The object is the ceremony of the year its configuration holds, or else of the year in its name. */
+	private wrong(year: number): WrongCeremony | null {
+		const own = this.config.read()?.year ?? this.namedYear;
+		return own === null || own === year
+			? null
+			: { kind: "wrong-ceremony", detail: `this object holds the ceremony of ${own}, not of ${year}` };
 	}
 
 	// ---- configuration ----
 
 	/** The configuration, created with the defaults when given and none exists. */
 	async getConfig(year: number, defaults: CeremonyDefaults | null): Promise<ConfigOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
 		const config = this.config.readOrCreate(year, defaults);
 		return config ? { kind: "config", config } : { kind: "not-found" };
 	}
 
 	async configure(year: number, input: CeremonyInput, defaults: CeremonyDefaults): Promise<ConfigureOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
 		const existed = this.config.read() !== null;
 		const outcome = this.config.configure(
 			year,
@@ -102,12 +130,13 @@ export class CeremonyDO extends DurableObject<Env> {
 	}
 
 	/** A block of certificate numbers for one shard, recorded before it is handed out. */
-	async leaseCertificates(year: number, shardIndex: number, size: number): Promise<LeasedBlock> {
-		return this.certificates.lease(year, shardIndex, size);
+	async leaseCertificates(year: number, shardIndex: number, size: number): Promise<LeaseOutcome> {
+		return this.wrong(year) ?? { kind: "leased", block: this.certificates.lease(year, shardIndex, size) };
 	}
 
 	// ---- the aggregation tree ----
 
+	/** An aggregator's identity holds the year; the tree checks it with the rest of the identity. */
 	async applyAggregate(identity: AggregatorIdentity, snapshot: Snapshot): Promise<AggregatorApplyOutcome> {
 		return this.tree.apply(this.config.read(), identity, snapshot);
 	}
@@ -118,37 +147,48 @@ export class CeremonyDO extends DurableObject<Env> {
 
 	// ---- public reads ----
 
-	async stats(year: number): Promise<Stats> {
-		return this.figures.stats(year);
+	async stats(year: number): Promise<StatsOutcome> {
+		return this.wrong(year) ?? { kind: "stats", stats: this.figures.stats(year) };
 	}
 
-	async regions(year: number): Promise<RegionsStats> {
-		return this.figures.regions(year);
+	async regions(year: number): Promise<RegionsOutcome> {
+		return this.wrong(year) ?? { kind: "regions", regions: this.figures.regions(year) };
 	}
 
-	async timeseries(year: number, interval: Interval, from: number, to: number): Promise<Timeseries> {
-		return this.figures.timeseries(year, interval, from, to, this.config.read()?.closedAt != null);
+	async timeseries(year: number, interval: Interval, from: number, to: number): Promise<TimeseriesOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
+		const closed = this.config.read()?.closedAt != null;
+		return { kind: "timeseries", timeseries: this.figures.timeseries(year, interval, from, to, closed) };
 	}
 
-	async blessings(limit: number, cursor: string | undefined): Promise<BlessingPage> {
-		return this.wall.published(limit, cursor);
+	async blessings(year: number, limit: number, cursor: string | undefined): Promise<BlessingPageOutcome> {
+		return this.wrong(year) ?? { kind: "page", page: this.wall.published(limit, cursor) };
 	}
 
 	// ---- the wall and its moderation ----
 
 	async report(
+		year: number,
 		blessingId: string,
 		participantId: string,
 		reason: string | null,
 		addressKey?: string,
 	): Promise<ReportOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
 		const outcome = this.wall.report(blessingId, participantId, reason, addressKey);
 		if (outcome.kind === "reported") this.live.changed();
 		return outcome;
 	}
 
-	async moderationQueue(state: QueueState, limit: number, cursor: string | undefined): Promise<ModerationPage> {
-		return this.wall.queue(state, limit, cursor);
+	async moderationQueue(
+		year: number,
+		state: QueueState,
+		limit: number,
+		cursor: string | undefined,
+	): Promise<ModerationPageOutcome> {
+		return this.wrong(year) ?? { kind: "page", page: this.wall.queue(state, limit, cursor) };
 	}
 
 	async moderate(
@@ -157,25 +197,43 @@ export class CeremonyDO extends DurableObject<Env> {
 		action: "hide" | "restore",
 		member: string,
 	): Promise<ModerationOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
 		const config = this.config.read();
-		if (!config || config.year !== year) return { kind: "not-found" };
+		if (!config) return { kind: "not-found" };
 		const outcome = await this.moderation.moderate(config, blessingId, action, member);
 		if (outcome.kind === "moderated") this.live.changed();
 		return outcome;
 	}
 
-	async holdName(participantId: string, shardIndex: number, displayName: string): Promise<void> {
+	async holdName(
+		year: number,
+		participantId: string,
+		shardIndex: number,
+		displayName: string,
+	): Promise<NameReviewOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
 		this.moderation.holdName(participantId, shardIndex, displayName);
 		this.live.changed();
+		return { kind: "held" };
 	}
 
-	async releaseName(participantId: string): Promise<void> {
+	async releaseName(year: number, participantId: string): Promise<NameReviewOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
 		this.moderation.releaseName(participantId);
 		this.live.changed();
+		return { kind: "released" };
 	}
 
-	async nameQueue(state: "held" | "hidden", limit: number, cursor: string | undefined): Promise<NamePage> {
-		return this.moderation.nameQueue(state, limit, cursor);
+	async nameQueue(
+		year: number,
+		state: "held" | "hidden",
+		limit: number,
+		cursor: string | undefined,
+	): Promise<NamePageOutcome> {
+		return this.wrong(year) ?? { kind: "page", page: this.moderation.nameQueue(state, limit, cursor) };
 	}
 
 	async moderateName(
@@ -184,25 +242,29 @@ export class CeremonyDO extends DurableObject<Env> {
 		action: "hide" | "restore",
 		member: string,
 	): Promise<NameModerationOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
 		const config = this.config.read();
-		if (!config || config.year !== year) return { kind: "not-found" };
+		if (!config) return { kind: "not-found" };
 		const outcome = await this.moderation.moderateName(config, participantId, action, member);
 		if (outcome.kind === "moderated") this.live.changed();
 		return outcome;
 	}
 
 	/** Removes an erased participant's name under review, blessings and reports. */
-	async eraseParticipant(participantId: string): Promise<number> {
+	async eraseParticipant(year: number, participantId: string): Promise<ParticipantErasureOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
 		this.moderation.releaseName(participantId);
 		const removed = this.wall.erase(participantId);
 		if (removed > 0) this.live.changed();
-		return removed;
+		return { kind: "erased", removed };
 	}
 
 	// ---- the committee's live socket ----
 
-	async useTicket(nonce: string, expiresAt: number): Promise<TicketOutcome> {
-		return this.live.useTicket(nonce, expiresAt);
+	async useTicket(year: number, nonce: string, expiresAt: number): Promise<TicketOutcome> {
+		return this.wrong(year) ?? this.live.useTicket(nonce, expiresAt);
 	}
 
 	/** Only the live URL arrives by fetch, for a member the Worker authenticated (and whose ticket it spent). */
@@ -223,22 +285,26 @@ export class CeremonyDO extends DurableObject<Env> {
 	}
 
 	/** Sends the figures to every socket that has not seen them yet (the live view's timer calls it too). */
-	async broadcast(): Promise<number> {
-		return this.live.broadcast();
+	async broadcast(year: number): Promise<BroadcastOutcome> {
+		return this.wrong(year) ?? { kind: "broadcast", sockets: this.live.broadcast() };
 	}
 
 	// ---- audit and close ----
 
 	async audit(year: number): Promise<AuditOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
 		const config = this.config.read();
-		if (!config || config.year !== year) return { kind: "not-found" };
+		if (!config) return { kind: "not-found" };
 		return { kind: "audited", audit: await this.auditor.audit(config) };
 	}
 
 	/** Seals every shard, applies their final snapshots, then freezes the figures. */
 	async close(year: number): Promise<CloseOutcome> {
+		const wrong = this.wrong(year);
+		if (wrong) return wrong;
 		const config = this.config.read();
-		if (!config || config.year !== year) return { kind: "not-found" };
+		if (!config) return { kind: "not-found" };
 		if (config.closedAt === null) {
 			await this.tree.gather(config, "seal");
 			this.figures.freeze(year);

@@ -154,7 +154,9 @@ export class ShardDO extends DurableObject<Env> {
 	private async requestLease(size: number) {
 		const own = this.state.identity();
 		if (!own) throw new Error("shard has no ceremony yet");
-		return this.ceremony().leaseCertificates(own.year, own.shardIndex, size);
+		const outcome = await this.ceremony().leaseCertificates(own.year, own.shardIndex, size);
+		if (outcome.kind === "wrong-ceremony") throw new Error(outcome.detail);
+		return outcome.block;
 	}
 
 	/** Pushes the counters to the shard's aggregator; the cursors move only once it has them. */

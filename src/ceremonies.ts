@@ -1,3 +1,4 @@
+import type { WrongCeremony } from "../durable/ceremony-protocol";
 import { nextCeremonyYear } from "./domain/calendar";
 import type { CeremonyDefaults } from "./domain/ceremony";
 import { ceremonyObjectName, shardName } from "./domain/shard-routing";
@@ -33,7 +34,7 @@ export async function loadCeremony(env: Env, year: number, now = Date.now()): Pr
 	if (cached) cached.refreshing = true;
 	try {
 		const defaults = year === nextCeremonyYear(now) ? ceremonyDefaults(env) : null;
-		const outcome = await ceremonyStub(env, year).getConfig(year, defaults);
+		const outcome = ceremonyAnswer(await ceremonyStub(env, year).getConfig(year, defaults));
 		if (outcome.kind === "not-found") throw ceremonyNotFound(year);
 		const config = outcome.config;
 		cache.set(year, { config, fetchedAt: Date.now(), refreshing: false });
@@ -45,5 +46,14 @@ export async function loadCeremony(env: Env, year: number, now = Date.now()): Pr
 
 export const ceremonyNotFound = (year: number) =>
 	new Problem(404, "ceremony-not-found", "No such ceremony", `There is no ceremony for ${year}.`);
+
+/**
+ * A CeremonyDO's answer. `wrong-ceremony` means the call reached another ceremony's object, which
+ * only a routing defect can cause (the object is found by the year): an internal error, logged.
+ */
+export function ceremonyAnswer<T extends { kind: string }>(outcome: T | WrongCeremony): Exclude<T, WrongCeremony> {
+	if (outcome.kind === "wrong-ceremony") throw new Error((outcome as WrongCeremony).detail);
+	return outcome as Exclude<T, WrongCeremony>;
+}
 
 export const forgetCeremony = (year: number) => cache.delete(year);

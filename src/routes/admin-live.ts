@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { issueTicket, verifyTicket } from "../auth/live-ticket";
-import { ceremonyStub, loadCeremony } from "../ceremonies";
+import { ceremonyAnswer, ceremonyStub, loadCeremony } from "../ceremonies";
 import { nextCeremonyYear } from "../domain/calendar";
 import { committeeMemberOf, requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
@@ -93,7 +93,10 @@ adminLive.openapi(
 		}
 		await loadCeremony(c.env, year);
 		const stub = ceremonyStub(c.env, year);
-		if (fromTicket && (await stub.useTicket(fromTicket.nonce, fromTicket.expiresAt)).kind === "used") {
+		if (
+			fromTicket &&
+			ceremonyAnswer(await stub.useTicket(year, fromTicket.nonce, fromTicket.expiresAt)).kind === "used"
+		) {
 			throw unauthorized("This ticket has been used.");
 		}
 		const headers = new Headers(c.req.raw.headers);

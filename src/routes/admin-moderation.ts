@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ceremonyStub, loadCeremony } from "../ceremonies";
+import { ceremonyAnswer, ceremonyStub, loadCeremony } from "../ceremonies";
 import { requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
@@ -45,7 +45,7 @@ adminModeration.openapi(
 		const { year } = c.req.valid("param");
 		const { state, limit, cursor } = c.req.valid("query");
 		await loadCeremony(c.env, year);
-		const page = await ceremonyStub(c.env, year).moderationQueue(state, limit, cursor);
+		const { page } = ceremonyAnswer(await ceremonyStub(c.env, year).moderationQueue(year, state, limit, cursor));
 		return c.json(page, 200, { "cache-control": "no-store" });
 	},
 );
@@ -79,7 +79,7 @@ for (const action of ["hide", "restore"] as const) {
 		async (c) => {
 			const { year, id } = c.req.valid("param");
 			await loadCeremony(c.env, year);
-			const outcome = await ceremonyStub(c.env, year).moderate(year, id, action, c.get("member").name);
+			const outcome = ceremonyAnswer(await ceremonyStub(c.env, year).moderate(year, id, action, c.get("member").name));
 			if (outcome.kind === "not-found") throw new Problem(404, "blessing-not-found", "No such blessing");
 			return c.json(outcome.entry, 200);
 		},
@@ -117,7 +117,7 @@ adminModeration.openapi(
 		const { year } = c.req.valid("param");
 		const { state, limit, cursor } = c.req.valid("query");
 		await loadCeremony(c.env, year);
-		const page = await ceremonyStub(c.env, year).nameQueue(state, limit, cursor);
+		const { page } = ceremonyAnswer(await ceremonyStub(c.env, year).nameQueue(year, state, limit, cursor));
 		return c.json(page, 200, { "cache-control": "no-store" });
 	},
 );
@@ -148,7 +148,8 @@ for (const action of ["hide", "restore"] as const) {
 		async (c) => {
 			const { year, participantId } = c.req.valid("param");
 			await loadCeremony(c.env, year);
-			const outcome = await ceremonyStub(c.env, year).moderateName(year, participantId, action, c.get("member").name);
+			const member = c.get("member").name;
+			const outcome = ceremonyAnswer(await ceremonyStub(c.env, year).moderateName(year, participantId, action, member));
 			if (outcome.kind === "not-found") throw new Problem(404, "name-not-found", "No such name under review");
 			return c.json(outcome.entry, 200);
 		},

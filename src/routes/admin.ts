@@ -1,5 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ceremonyDefaults, ceremonyNotFound, ceremonyStub, forgetCeremony, loadCeremony } from "../ceremonies";
+import {
+	ceremonyAnswer,
+	ceremonyDefaults,
+	ceremonyNotFound,
+	ceremonyStub,
+	forgetCeremony,
+	loadCeremony,
+} from "../ceremonies";
 import { presentCeremony } from "../domain/ceremony";
 import { requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
@@ -56,7 +63,7 @@ admin.openapi(
 	async (c) => {
 		const { year } = c.req.valid("param");
 		const input = c.req.valid("json");
-		const outcome = await ceremonyStub(c.env, year).configure(year, input, ceremonyDefaults(c.env));
+		const outcome = ceremonyAnswer(await ceremonyStub(c.env, year).configure(year, input, ceremonyDefaults(c.env)));
 		forgetCeremony(year);
 		if (outcome.kind === "shard-count-fixed") {
 			throw new Problem(
@@ -97,7 +104,7 @@ admin.openapi(
 	async (c) => {
 		const { year } = c.req.valid("param");
 		await loadCeremony(c.env, year);
-		const outcome = await ceremonyStub(c.env, year).close(year);
+		const outcome = ceremonyAnswer(await ceremonyStub(c.env, year).close(year));
 		forgetCeremony(year);
 		if (outcome.kind === "not-found") throw new Problem(404, "ceremony-not-found", "No such ceremony");
 		console.log(`ceremony ${year} closed by ${c.get("member").name}`);
@@ -126,7 +133,7 @@ admin.openapi(
 	async (c) => {
 		const { year } = c.req.valid("param");
 		await loadCeremony(c.env, year);
-		const outcome = await ceremonyStub(c.env, year).audit(year);
+		const outcome = ceremonyAnswer(await ceremonyStub(c.env, year).audit(year));
 		if (outcome.kind === "not-found") throw ceremonyNotFound(year);
 		return c.json(outcome.audit, 200, { "cache-control": "no-store" });
 	},

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { sign } from "../auth/hmac";
-import { ceremonyStub, loadCeremony } from "../ceremonies";
+import { ceremonyAnswer, ceremonyStub, loadCeremony } from "../ceremonies";
 import { parseActionId } from "../domain/shard-routing";
 import { addressPrefix } from "../http/address";
 import { cachedData, publicResponse } from "../http/edge-cache";
@@ -38,7 +38,7 @@ blessings.openapi(
 		const { limit, cursor } = c.req.valid("query");
 		const data = await cachedData(c, `${year}/blessings/${limit}/${cursor ?? ""}`, async () => {
 			await loadCeremony(c.env, year);
-			return ceremonyStub(c.env, year).blessings(limit, cursor);
+			return ceremonyAnswer(await ceremonyStub(c.env, year).blessings(year, limit, cursor)).page;
 		});
 		return publicResponse(c, JSON.stringify(data), "application/json");
 	},
@@ -90,7 +90,8 @@ blessings.openapi(
 		await loadCeremony(c.env, year);
 		// The address's /64 (IPv4: the address) counts once per blessing too, keyed by an HMAC, never stored as is.
 		const addressKey = await sign(c.env.PARTICIPANT_TOKEN_SECRET, `report-address:${addressPrefix(clientAddress(c))}`);
-		const outcome = await ceremonyStub(c.env, year).report(id, c.get("participantId"), reason, addressKey);
+		const participantId = c.get("participantId");
+		const outcome = ceremonyAnswer(await ceremonyStub(c.env, year).report(year, id, participantId, reason, addressKey));
 		if (outcome.kind === "not-found") throw new Problem(404, "blessing-not-found", "No such blessing on the wall");
 		return c.json({ reported: true as const }, outcome.kind === "reported" ? 201 : 200);
 	},

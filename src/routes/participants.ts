@@ -2,7 +2,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { ParticipantProfile } from "../../durable/shard-protocol";
 import { issueParticipantToken, newParticipantId } from "../auth/participant-token";
 import { requireTurnstile } from "../auth/turnstile";
-import { ceremonyStub } from "../ceremonies";
+import { ceremonyAnswer, ceremonyStub } from "../ceremonies";
 import { DISPLAY_NAME_MAX_LENGTH, isHeld, normaliseText, textLength } from "../domain/blessing-text";
 import { isRegionCode } from "../domain/regions";
 import { holdWordsOf } from "../hold-words";
@@ -153,9 +153,9 @@ participants.openapi(
 		);
 		// Only a name that enters or leaves review reaches the CeremonyDO: most updates never do.
 		if (outcome.kind === "updated" && nameHeld && typeof displayName === "string") {
-			await ceremonyStub(c.env, year).holdName(participantId, identity.shardIndex, displayName);
+			ceremonyAnswer(await ceremonyStub(c.env, year).holdName(year, participantId, identity.shardIndex, displayName));
 		} else if (outcome.kind === "updated" && outcome.reviewEnded) {
-			await ceremonyStub(c.env, year).releaseName(participantId);
+			ceremonyAnswer(await ceremonyStub(c.env, year).releaseName(year, participantId));
 		}
 		if (outcome.kind === "region-fixed") {
 			throw new Problem(
@@ -196,7 +196,7 @@ participants.openapi(
 		const participantId = c.get("participantId");
 		const { identity, stub } = await participantShard(c.env, year, participantId);
 		shardAnswer(year, await stub.erase(identity, participantId));
-		await ceremonyStub(c.env, year).eraseParticipant(participantId);
+		ceremonyAnswer(await ceremonyStub(c.env, year).eraseParticipant(year, participantId));
 		return c.body(null, 204);
 	},
 );

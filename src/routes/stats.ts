@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { Context } from "hono";
-import { ceremonyStub, loadCeremony } from "../ceremonies";
+import { ceremonyAnswer, ceremonyStub, loadCeremony } from "../ceremonies";
 import type { AppEnv } from "../http/app-env";
 import { CSV_TYPE, toCsv } from "../http/csv";
 import { cachedData, publicResponse } from "../http/edge-cache";
@@ -80,7 +80,7 @@ const statisticsRoute = {
 const loadStats = (c: Context<AppEnv>, year: number) =>
 	cachedData(c, `${year}/stats`, async () => {
 		await loadCeremony(c.env, year);
-		return ceremonyStub(c.env, year).stats(year);
+		return ceremonyAnswer(await ceremonyStub(c.env, year).stats(year)).stats;
 	});
 
 const STATS_DESCRIPTION =
@@ -140,7 +140,7 @@ stats.openapi(
 const loadRegions = (c: Context<AppEnv>, year: number) =>
 	cachedData(c, `${year}/regions`, async () => {
 		await loadCeremony(c.env, year);
-		return ceremonyStub(c.env, year).regions(year);
+		return ceremonyAnswer(await ceremonyStub(c.env, year).regions(year)).regions;
 	});
 
 const REGIONS_DESCRIPTION =
@@ -213,7 +213,7 @@ function loadTimeseries(c: Context<AppEnv>, year: number, query: TimeseriesQuery
 	}
 	return cachedData(c, `${year}/timeseries/${query.interval}/${from}/${to}`, async () => {
 		await loadCeremony(c.env, year);
-		return ceremonyStub(c.env, year).timeseries(year, query.interval, from, to);
+		return ceremonyAnswer(await ceremonyStub(c.env, year).timeseries(year, query.interval, from, to)).timeseries;
 	});
 }
 

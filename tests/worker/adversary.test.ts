@@ -2,7 +2,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardIndexFor, shardName } from "../../src/domain/shard-routing";
-import { act, call, committee, expectProblem, flushShards, newParticipant, YEAR } from "./helpers";
+import { act, call, committee, expectProblem, flushShards, newParticipant, wallPage, YEAR } from "./helpers";
 
 /** A ceremony of its own, open now, so that closing it leaves the other tests' ceremony alone. */
 async function openCeremony(year: number, shardCount = 2): Promise<void> {
@@ -23,9 +23,7 @@ const wall = async () =>
 	(await ceremonyBlessings()).items.map((b) => ({ id: b.id, text: b.text["zh-Hans"], displayName: b.displayName }));
 
 async function ceremonyBlessings() {
-	return env.CEREMONY.getByName(`${YEAR}`).blessings(100, undefined) as Promise<{
-		items: Array<{ id: string; text: { "zh-Hans": string }; displayName: string | null }>;
-	}>;
+	return wallPage();
 }
 
 async function queue(state: "held" | "reported" | "hidden") {

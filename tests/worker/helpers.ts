@@ -61,8 +61,22 @@ export async function ceremonyConfig(year = YEAR) {
 	return outcome.config;
 }
 
+/** An RPC outcome of the expected kind; any other fails the test. */
+export function outcomeOf<T extends { kind: string }, K extends T["kind"]>(
+	outcome: T,
+	kind: K,
+): Extract<T, { kind: K }> {
+	if (outcome.kind !== kind) throw new Error(`expected ${kind}, got ${JSON.stringify(outcome)}`);
+	return outcome as Extract<T, { kind: K }>;
+}
+
 /** The totals as the CeremonyDO holds them now (the HTTP read adds up to a second of edge cache). */
-export const stats = () => ceremony().stats(YEAR);
+export const stats = async (year = YEAR) =>
+	outcomeOf(await env.CEREMONY.getByName(`${year}`).stats(year), "stats").stats;
+
+/** The blessing wall as the CeremonyDO holds it now. */
+export const wallPage = async (limit = 100, year = YEAR) =>
+	outcomeOf(await env.CEREMONY.getByName(`${year}`).blessings(year, limit, undefined), "page").page;
 
 export async function audit() {
 	const res = await committee(`/api/v1/admin/ceremonies/${YEAR}/audit`);

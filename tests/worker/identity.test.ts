@@ -3,8 +3,8 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ActionRequest, ShardIdentity } from "../../durable/shard-protocol";
 import type { Snapshot } from "../../durable/snapshot-protocol";
-import { aggregatorName, shardName } from "../../src/domain/shard-routing";
-import { YEAR } from "./helpers";
+import { aggregatorName, ceremonyObjectName, shardName } from "../../src/domain/shard-routing";
+import { outcomeOf, YEAR } from "./helpers";
 
 /** A ceremony of its own, so that no other test's shard is touched. */
 const year = YEAR + 7;
@@ -21,18 +21,19 @@ const request = (participantId: string, key: string, blessing = false): ActionRe
 	country: "JP",
 });
 
-/** Every row of every table of the shard, and its alarm: what "changes nothing" is checked against. */
-const storageOf = () =>
-	runInDurableObject(shard, async (_instance, state) => {
-		const tables = state.storage.sql
-			.exec<{ name: string }>(
-				"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name",
-			)
-			.toArray()
-			.map((t) => t.name);
-		const rows = Object.fromEntries(tables.map((t) => [t, state.storage.sql.exec(`SELECT * FROM "${t}"`).toArray()]));
-		return { rows, alarm: await state.storage.getAlarm() };
-	});
+/** Every row of every table of an object, and its alarm: what "changes nothing" is checked against. */
+async function storedIn(state: DurableObjectState) {
+	const tables = state.storage.sql
+		.exec<{ name: string }>(
+			"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name",
+		)
+		.toArray()
+		.map((t) => t.name);
+	const rows = Object.fromEntries(tables.map((t) => [t, state.storage.sql.exec(`SELECT * FROM "${t}"`).toArray()]));
+	return { rows, alarm: await state.storage.getAlarm() };
+}
+
+const storageOf = () => runInDurableObject(shard, (_instance, state) => storedIn(state));
 
 describe("a shard's identity", () => {
 	it("is checked by every RPC method: a call meant for another shard is refused and changes nothing", async () => {
@@ -94,19 +95,7 @@ describe("an aggregator's identity", () => {
 		const mine = { year, shardCount, aggregatorIndex: 1 };
 		// Its first call records who it is.
 		expect((await aggregator.pullSnapshot(mine, 0)).kind).toBe("snapshot");
-		const storage = () =>
-			runInDurableObject(aggregator, async (_instance, state) => {
-				const tables = state.storage.sql
-					.exec<{ name: string }>(
-						"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name",
-					)
-					.toArray()
-					.map((t) => t.name);
-				const rows = Object.fromEntries(
-					tables.map((t) => [t, state.storage.sql.exec(`SELECT * FROM "${t}"`).toArray()]),
-				);
-				return { rows, alarm: await state.storage.getAlarm() };
-			});
+		const storage = () => runInDurableObject(aggregator, (_instance, state) => storedIn(state));
 		const before = await storage();
 		const snapshot: Snapshot = {
 			child: 16,
@@ -140,5 +129,77 @@ describe("an aggregator's identity", () => {
 		// A shard that is not in its group is refused too.
 		expect((await aggregator.applySnapshot(mine, { ...snapshot, child: 3 })).kind).toBe("wrong-aggregator");
 		expect(await storage()).toEqual(before);
+	});
+});
+
+const snapshotOf = (child: number): Snapshot => ({
+	child,
+	version: 1,
+	takenAt: Date.now(),
+	sealed: false,
+	participants: 1,
+	actions: { flower: 1, incense: 0, bow: 0, blessing: 0 },
+	blessingsPublished: 0,
+	regions: [{ region: "JP", participants: 1, flower: 1, incense: 0, bow: 0, blessing: 0 }],
+	minutes: [],
+	blessings: [],
+	shards: [],
+});
+
+describe("a ceremony's identity", () => {
+	it("is checked by every RPC method: a call meant for another ceremony is refused and changes nothing", async () => {
+		const year = YEAR + 14;
+		const ceremony = env.CEREMONY.getByName(ceremonyObjectName(year));
+		const defaults = { shardCount: 2, openNow: true };
+		outcomeOf(await ceremony.getConfig(year, defaults), "config");
+		outcomeOf(await ceremony.leaseCertificates(year, 1, 10), "leased");
+		outcomeOf(await ceremony.holdName(year, "participant-a", 1, "阿明"), "held");
+		const storage = () => runInDurableObject(ceremony, (_instance, state) => storedIn(state));
+		const before = await storage();
+		expect(before.rows.names, "the held name is stored").toHaveLength(1);
+
+		const wrong = year + 1;
+		const from = Date.UTC(2027, 3, 9);
+		const answers = {
+			getConfig: await ceremony.getConfig(wrong, defaults),
+			configure: await ceremony.configure(wrong, { limits: { flower: 2 } }, defaults),
+			leaseCertificates: await ceremony.leaseCertificates(wrong, 1, 10),
+			stats: await ceremony.stats(wrong),
+			regions: await ceremony.regions(wrong),
+			timeseries: await ceremony.timeseries(wrong, "1m", from, from + 3_600_000),
+			blessings: await ceremony.blessings(wrong, 10, undefined),
+			report: await ceremony.report(wrong, "1-1", "participant-b", null),
+			moderationQueue: await ceremony.moderationQueue(wrong, "held", 10, undefined),
+			moderate: await ceremony.moderate(wrong, "1-1", "hide", "ada"),
+			holdName: await ceremony.holdName(wrong, "participant-b", 0, "别人"),
+			releaseName: await ceremony.releaseName(wrong, "participant-a"),
+			nameQueue: await ceremony.nameQueue(wrong, "held", 10, undefined),
+			moderateName: await ceremony.moderateName(wrong, "participant-a", "hide", "ada"),
+			eraseParticipant: await ceremony.eraseParticipant(wrong, "participant-a"),
+			useTicket: await ceremony.useTicket(wrong, "nonce-1", Date.now() + 60_000),
+			broadcast: await ceremony.broadcast(wrong),
+			audit: await ceremony.audit(wrong),
+			close: await ceremony.close(wrong),
+		};
+		for (const [method, answer] of Object.entries(answers)) {
+			expect(answer.kind, `${method} for ${wrong}`).toBe("wrong-ceremony");
+		}
+		// An aggregator's identity carries the year: the tree refuses it as another aggregator's.
+		const aggregate = await ceremony.applyAggregate({ year: wrong, shardCount: 2, aggregatorIndex: 0 }, snapshotOf(0));
+		expect(aggregate.kind).toBe("wrong-aggregator");
+		expect(await storage()).toEqual(before);
+
+		// The ceremony still answers its own year.
+		const names = outcomeOf(await ceremony.nameQueue(year, "held", 10, undefined), "page").page;
+		expect(names.items.map((n) => n.participantId)).toEqual(["participant-a"]);
+	});
+
+	it("is known from the object's name before it has a configuration", async () => {
+		const year = YEAR + 15;
+		const ceremony = env.CEREMONY.getByName(ceremonyObjectName(year));
+		expect((await ceremony.getConfig(year + 1, { shardCount: 2, openNow: true })).kind).toBe("wrong-ceremony");
+		expect((await ceremony.leaseCertificates(year + 1, 0, 10)).kind).toBe("wrong-ceremony");
+		// Nothing was created for the other year.
+		expect(await ceremony.getConfig(year, null)).toEqual({ kind: "not-found" });
 	});
 });
