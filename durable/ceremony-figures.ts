@@ -1,6 +1,7 @@
 import { UNKNOWN_REGION } from "../src/domain/regions";
 import { type ActionCounts, zeroCounts } from "../src/schemas/common";
 import { type Interval, RegionsStats, Stats, type Timeseries } from "../src/schemas/stats";
+import { countsOf } from "./action-columns";
 import type { SnapshotMerge } from "./snapshot-merge";
 import type { SqlQuery } from "./sql";
 
@@ -40,7 +41,7 @@ export class CeremonyFigures {
 			regions: this.merge.regions().map((r) => ({
 				region: r.region,
 				participants: r.participants,
-				actions: { flower: r.flower, incense: r.incense, bow: r.bow, blessing: r.blessing },
+				actions: countsOf(r),
 			})),
 			final: false,
 			updatedAt: takenAt === null ? null : new Date(takenAt).toISOString(),

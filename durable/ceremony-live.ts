@@ -1,5 +1,6 @@
 import { isOverseas } from "../src/domain/regions";
 import { LiveClientMessage, type LivePong, type LiveTotals, UNKNOWN_LIVE_MESSAGE } from "../src/schemas/live";
+import { totalOf } from "./action-columns";
 import type { CeremonyFigures } from "./ceremony-figures";
 import type { TicketOutcome } from "./ceremony-protocol";
 import type { BlessingWall } from "./ceremony-wall";
@@ -126,7 +127,7 @@ export class LiveRoom {
 		const year = this.year();
 		const now = Date.now();
 		const stats = this.figures.stats(year);
-		const total = stats.actions.flower + stats.actions.incense + stats.actions.bow + stats.actions.blessing;
+		const total = totalOf(stats.actions);
 		this.rateSamples = [...this.rateSamples.filter((s) => now - s.at <= 10_000), { at: now, total }];
 		const oldest = this.rateSamples[0] as { at: number; total: number };
 		const ratePerSecond = now - oldest.at >= 1000 ? ((total - oldest.total) * 1000) / (now - oldest.at) : 0;

@@ -1,4 +1,5 @@
-import { type ActionCounts, zeroCounts } from "../src/schemas/common";
+import type { ActionCounts } from "../src/schemas/common";
+import { countsOf } from "./action-columns";
 import type { NameState, ParticipantProfile, ProfileChange, ProfileUpdateOutcome } from "./shard-protocol";
 import type { SqlQuery } from "./sql";
 
@@ -37,7 +38,7 @@ export class ShardParticipants {
 			region: row?.region ?? null,
 			regionFixed: row?.first_counted_at != null,
 			certificate: row?.certificate ?? null,
-			actions: row ? { flower: row.flower, incense: row.incense, bow: row.bow, blessing: row.blessing } : zeroCounts(),
+			actions: countsOf(row),
 			firstCountedAt: row?.first_counted_at ?? null,
 		};
 	}

@@ -1,3 +1,5 @@
+import { actionColumnDefinitions } from "./action-columns";
+
 /** The shard's SQLite schema. Statements are idempotent: this runs at every start. */
 export const SHARD_SCHEMA = `
 CREATE TABLE IF NOT EXISTS shard_state (
@@ -21,10 +23,7 @@ CREATE TABLE IF NOT EXISTS participants (
 	region TEXT,
 	certificate INTEGER,
 	first_counted_at INTEGER,
-	flower INTEGER NOT NULL DEFAULT 0,
-	incense INTEGER NOT NULL DEFAULT 0,
-	bow INTEGER NOT NULL DEFAULT 0,
-	blessing INTEGER NOT NULL DEFAULT 0
+	${actionColumnDefinitions("INTEGER NOT NULL DEFAULT 0")}
 ) WITHOUT ROWID;
 
 -- The salt of the action log's fingerprints, drawn once per shard.

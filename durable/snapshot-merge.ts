@@ -1,4 +1,5 @@
-import { ACTION_TYPES, type ActionCounts, zeroCounts } from "../src/schemas/common";
+import type { ActionCounts } from "../src/schemas/common";
+import { actionColumnDefinitions, countsOf } from "./action-columns";
 import type { ApplyOutcome, MinuteCount, RegionCounts, ShardStatus, Snapshot } from "./snapshot-protocol";
 import type { SqlQuery } from "./sql";
 
@@ -23,13 +24,13 @@ CREATE TABLE IF NOT EXISTS child_snapshots (
 	received_at INTEGER NOT NULL,
 	sealed INTEGER NOT NULL,
 	participants INTEGER NOT NULL,
-	flower INTEGER NOT NULL, incense INTEGER NOT NULL, bow INTEGER NOT NULL, blessing INTEGER NOT NULL,
+	${actionColumnDefinitions("INTEGER NOT NULL")},
 	blessings_published INTEGER NOT NULL
 );
 CREATE TABLE IF NOT EXISTS child_regions (
 	child INTEGER NOT NULL, region TEXT NOT NULL,
 	participants INTEGER NOT NULL,
-	flower INTEGER NOT NULL, incense INTEGER NOT NULL, bow INTEGER NOT NULL, blessing INTEGER NOT NULL,
+	${actionColumnDefinitions("INTEGER NOT NULL")},
 	PRIMARY KEY (child, region)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS child_minutes (
@@ -49,7 +50,7 @@ CREATE TABLE IF NOT EXISTS shard_status (
 	received_at INTEGER NOT NULL,
 	sealed INTEGER NOT NULL,
 	participants INTEGER NOT NULL,
-	flower INTEGER NOT NULL, incense INTEGER NOT NULL, bow INTEGER NOT NULL, blessing INTEGER NOT NULL,
+	${actionColumnDefinitions("INTEGER NOT NULL")},
 	blessings_published INTEGER NOT NULL
 );
 `;
@@ -75,12 +76,6 @@ export interface HeldChild {
 	receivedAt: number;
 	sealed: boolean;
 }
-
-const countsOf = (row: ActionCounts | undefined): ActionCounts => {
-	const counts = zeroCounts();
-	for (const type of ACTION_TYPES) counts[type] = row?.[type] ?? 0;
-	return counts;
-};
 
 export class SnapshotMerge {
 	constructor(

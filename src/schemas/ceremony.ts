@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ActionType, LocalizedText, Timestamp } from "./common";
+import { ActionType, LocalizedText, perActionType, Timestamp } from "./common";
 
 const IsoDate = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "must be a date such as 2027-04-09");
 const IsoInstant = z.iso.datetime({ offset: true }).openapi({ example: "2027-04-09T01:50:00Z" });
@@ -27,12 +27,7 @@ export const Rite = z
 export type Rite = z.infer<typeof Rite>;
 
 export const ActionLimits = z
-	.object({
-		flower: z.number().int().min(0).max(1000),
-		incense: z.number().int().min(0).max(1000),
-		bow: z.number().int().min(0).max(1000),
-		blessing: z.number().int().min(0).max(1000),
-	})
+	.object(perActionType(() => z.number().int().min(0).max(1000)))
 	.openapi("ActionLimits", { description: "Counted actions of each type per participant per ceremony" });
 export type ActionLimits = z.infer<typeof ActionLimits>;
 

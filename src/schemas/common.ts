@@ -6,17 +6,14 @@ export const ActionType = z.enum(ACTION_TYPES).openapi("ActionType", {
 });
 export type ActionType = z.infer<typeof ActionType>;
 
-export const ActionCounts = z
-	.object({
-		flower: z.number().int(),
-		incense: z.number().int(),
-		bow: z.number().int(),
-		blessing: z.number().int(),
-	})
-	.openapi("ActionCounts");
+/** One field per action type, in the order of ACTION_TYPES: every per-type object is built from it. */
+export const perActionType = <T>(value: (type: ActionType) => T): Record<ActionType, T> =>
+	Object.fromEntries(ACTION_TYPES.map((type) => [type, value(type)])) as Record<ActionType, T>;
+
+export const ActionCounts = z.object(perActionType(() => z.number().int())).openapi("ActionCounts");
 export type ActionCounts = z.infer<typeof ActionCounts>;
 
-export const zeroCounts = (): ActionCounts => ({ flower: 0, incense: 0, bow: 0, blessing: 0 });
+export const zeroCounts = (): ActionCounts => perActionType(() => 0);
 
 export const Locale = z.enum(["zh-Hans", "zh-Hant", "en"]).openapi("Locale");
 export type Locale = z.infer<typeof Locale>;
