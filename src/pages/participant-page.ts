@@ -1,4 +1,4 @@
-import { welcomeView } from "../../public/app/views/welcome.js";
+import { welcomeKey, welcomeView } from "../../public/app/views/welcome.js";
 import { type Lang, translate } from "../../public/shared/lang.js";
 import { toHtml } from "../../public/shared/tree.js";
 import type { Ceremony } from "../schemas/ceremony";
@@ -9,10 +9,9 @@ import type { Ceremony } from "../schemas/ceremony";
  */
 export function firstView(page: Response, lang: Lang, ceremony: Ceremony | null): Response {
 	const t = (key: string) => translate(lang, key);
+	const progress = { start: "welcome.start", canStart: ceremony?.status === "open" } as const;
 	const stage = ceremony
-		? welcomeView(lang, ceremony, { start: "welcome.start", canStart: ceremony.status === "open" })
-				.map(toHtml)
-				.join("")
+		? welcomeView(lang, ceremony, progress).map(toHtml).join("")
 		: // The ceremony could not be read: the page's script tries again and says so if it still fails.
 			toHtml(["h1", { id: "step-heading", tabindex: "-1", text: t("site.subtitle") }, []]);
 	return new HTMLRewriter()
@@ -34,7 +33,7 @@ export function firstView(page: Response, lang: Lang, ceremony: Ceremony | null)
 		})
 		.on("#stage", {
 			element: (e) => {
-				e.setAttribute("data-first-view", lang);
+				if (ceremony) e.setAttribute("data-first-view", welcomeKey(lang, ceremony, progress));
 				e.setInnerContent(stage, { html: true });
 			},
 		})

@@ -23,7 +23,7 @@ describe("the participant page as the Worker sends it", () => {
 			expect(html).toMatch(
 				new RegExp(`<button type="button" class="primary" id="start"( disabled)?>${start}</button>`),
 			);
-			expect(html).toContain(`data-first-view="${lang}"`);
+			expect(html).toMatch(new RegExp(`data-first-view="${lang}:[0-9a-z]+"`));
 			expect(html).not.toContain("正在载入");
 			expect(html).not.toContain('data-i18n="loading"');
 		}
