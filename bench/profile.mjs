@@ -297,6 +297,7 @@ async function main() {
 			console.log(
 				`\n${id}: ${fmt(actions)} actions acknowledged in ${run.durationS} s (${fmt(run.perSecond)}/s, p99 ${run.p99} ms), mean batch ${fmt(run.shardRpcActions / run.shardRpcs, 1)}; workerd CPU ${fmt(cpuPerAction, 3)} ms per action (/proc, every thread)`,
 			);
+			console.log(`  SQLite rows per action (what Durable Object storage bills): ${rowsText}`);
 			console.log(`  ${fmt((busy + idle) / 1000)} ms sampled, ${fmt(busy / 1000)} ms busy (not idle); ${file}`);
 			console.log(
 				`  ${"stage".padEnd(62)}${"share".padStart(8)}${"≈ ms/action".padStart(13)}  (share of the busy samples × workerd's CPU per action)`,

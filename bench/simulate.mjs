@@ -77,13 +77,20 @@ const PRICES = {
 const OBJECT_GB = 0.128;
 const profiled = fileURLToPath(new URL("./results/profile-after.json", import.meta.url));
 const rowsFromProfile = existsSync(profiled)
-	? JSON.parse(readFileSync(profiled, "utf8")).isolates?.["core:user:baizu-online"]?.sqlRowsPerAction
+	? JSON.parse(readFileSync(profiled, "utf8")).isolates?.["core:user:baizu-online"]
 	: null;
-/** Without a measurement: the log row and its key, the participant row, a quarter blessing row, the batch's counters. */
-const ROWS_WRITTEN = Number(
-	args["rows-written"] ?? (rowsFromProfile ? Object.values(rowsFromProfile).reduce((n, r) => n + r.written, 0) : 10),
-);
-const ROWS_SOURCE = args["rows-written"] ? "--rows-written" : rowsFromProfile ? profiled : "estimate";
+/**
+ * The shards' rows written per action, measured by `npm run bench:profile` at its mean batch (the
+ * snapshots' rows at the aggregators and the CeremonyDO are per second, not per action, and are
+ * left out); without a measurement, 10: the log row and its key, the participant row, a quarter
+ * blessing row, the batch's counters.
+ */
+const ROWS_WRITTEN = Number(args["rows-written"] ?? rowsFromProfile?.sqlRowsPerAction?.ShardDO?.written ?? 10);
+const ROWS_SOURCE = args["rows-written"]
+	? "--rows-written"
+	: rowsFromProfile
+		? `${profiled}, at a mean batch of ${rowsFromProfile.meanBatch.toFixed(1)}`
+		: "estimate";
 
 const MAX_LEASE = 4096;
 

@@ -2,7 +2,7 @@ import { DurableObject } from "cloudflare:workers";
 import { ceremonyObjectName, shardName, shardsOfAggregator } from "../src/domain/shard-routing";
 import type { AggregatorApplyOutcome, AggregatorIdentity, AggregatorSnapshotOutcome } from "./aggregator-protocol";
 import { ChildWatch, PushSchedule } from "./push-schedule";
-import type { ShardIdentity } from "./shard-protocol";
+import type { ShardIdentity, ShardSnapshotOutcome } from "./shard-protocol";
 import { MERGE_SCHEMA, SnapshotMerge } from "./snapshot-merge";
 import type { Snapshot } from "./snapshot-protocol";
 import { migrate, type SqlQuery, sqlOf } from "./sql";
@@ -14,6 +14,12 @@ CREATE TABLE IF NOT EXISTS aggregator_identity (
 	year INTEGER NOT NULL, shard_count INTEGER NOT NULL, aggregator_index INTEGER NOT NULL
 );
 `;
+
+/** A shard that refuses the aggregator's identity is a fault of the deployment, not of the counts. */
+function snapshotOf(outcome: ShardSnapshotOutcome): Snapshot {
+	if (outcome.kind === "wrong-shard") throw new Error(outcome.detail);
+	return outcome.snapshot;
+}
 
 type IdentityRow = { year: number; shard_count: number; aggregator_index: number };
 
@@ -111,7 +117,9 @@ export class AggregatorDO extends DurableObject<Env> {
 	async seal(identity: AggregatorIdentity): Promise<AggregatorSnapshotOutcome> {
 		const wrong = this.identityProblem(identity);
 		if (wrong) return { kind: "wrong-aggregator", detail: wrong };
-		const finals = await Promise.all(this.shardIdentities(identity).map((id) => this.shardStub(id).seal(id)));
+		const finals = await Promise.all(
+			this.shardIdentities(identity).map(async (id) => snapshotOf(await this.shardStub(id).seal(id))),
+		);
 		this.ctx.storage.transactionSync(() => {
 			for (const snapshot of finals) {
 				this.outbox.add(snapshot.blessings);
@@ -126,8 +134,8 @@ export class AggregatorDO extends DurableObject<Env> {
 		const wrong = this.identityProblem(identity);
 		if (wrong) return { kind: "wrong-aggregator", detail: wrong };
 		const snapshots = await Promise.all(
-			this.shardIdentities(identity).map((id) =>
-				this.shardStub(id).pullSnapshot(id, this.merge.heldVersion(id.shardIndex)),
+			this.shardIdentities(identity).map(async (id) =>
+				snapshotOf(await this.shardStub(id).pullSnapshot(id, this.merge.heldVersion(id.shardIndex))),
 			),
 		);
 		this.ctx.storage.transactionSync(() => {
@@ -179,8 +187,7 @@ export class AggregatorDO extends DurableObject<Env> {
 		const results = await Promise.allSettled(
 			quiet.map(async (shardIndex) => {
 				const id = { year: own.year, shardCount: own.shardCount, shardIndex };
-				const snapshot = await this.shardStub(id).pullSnapshot(id, held.get(shardIndex)?.version ?? 0);
-				if (snapshot.child !== shardIndex) return false;
+				const snapshot = snapshotOf(await this.shardStub(id).pullSnapshot(id, held.get(shardIndex)?.version ?? 0));
 				const outcome = this.ctx.storage.transactionSync(() => {
 					this.outbox.add(snapshot.blessings);
 					return this.merge.apply(snapshot);

@@ -1,4 +1,5 @@
 import type { BlessingText } from "../src/domain/blessing-text";
+import type { ShardAudit } from "../src/schemas/audit";
 import type { ActionCounts, ActionType } from "../src/schemas/common";
 import type { Snapshot } from "./snapshot-protocol";
 
@@ -39,18 +40,12 @@ export type ActionOutcome =
 	| { kind: "outside-window" }
 	| { kind: "wrong-shard"; detail: string };
 
+import type { MinuteCount, RegionCounts } from "./snapshot-protocol";
+
 export type { BlessingState, MinuteCount, RegionCounts, WallEntry } from "./snapshot-protocol";
 export type ShardSnapshot = Snapshot;
 
-export interface ShardAudit {
-	shardIndex: number;
-	version: number;
-	recount: { participants: number; actions: ActionCounts; blessingsPublished: number };
-	counters: { participants: number; actions: ActionCounts; blessingsPublished: number };
-	regionsMatch: boolean;
-	minutesMatch: boolean;
-	match: boolean;
-}
+export type { ShardAudit };
 
 /** A display name is shown once published; a held or hidden one is shown as the anonymous label. */
 export type NameState = "published" | "held" | "hidden";
@@ -66,8 +61,47 @@ export interface ParticipantProfile {
 	firstCountedAt: number | null;
 }
 
+/** The shard refuses a call meant for another shard, ceremony or shard count, and changes nothing. */
+export type WrongShard = { kind: "wrong-shard"; detail: string };
+
+/**
+ * `displayName: null` clears the name; a region can change only before the first counted action.
+ * `nameHeld`: the word list holds the new name until the committee reviews it.
+ */
+export interface ProfileChange {
+	displayName?: string | null;
+	region?: string;
+	nameHeld?: boolean;
+}
+
+export type ProfileOutcome = { kind: "profile"; profile: ParticipantProfile } | WrongShard;
+
 export type ProfileUpdateOutcome =
 	/** `reviewEnded`: the name had been held or hidden and no longer is (the queue drops it). */
 	| { kind: "updated"; profile: ParticipantProfile; reviewEnded: boolean }
 	| { kind: "region-fixed"; profile: ParticipantProfile }
-	| { kind: "wrong-shard"; detail: string };
+	| WrongShard;
+
+/** `not-found`: the participant has no display name (any more). */
+export type NameStateOutcome = { kind: "moderated"; displayName: string } | { kind: "not-found" } | WrongShard;
+
+/** `not-found`: the log has no such blessing, or it was erased. */
+export type BlessingStateOutcome =
+	| { kind: "moderated"; state: "published" | "hidden" }
+	| { kind: "not-found" }
+	| WrongShard;
+
+/** The participant's name and blessing texts are gone; `blessings`: how many texts were erased. */
+export type EraseOutcome = { kind: "erased"; blessings: number } | WrongShard;
+
+export type ConfigVersionOutcome = { kind: "noted"; configVersion: number } | WrongShard;
+
+export type ShardSnapshotOutcome = { kind: "snapshot"; snapshot: ShardSnapshot } | WrongShard;
+
+/** The shard's action log recounted per region and per minute (the audit compares them with the tree's). */
+export interface ShardRecount {
+	regions: RegionCounts[];
+	minutes: MinuteCount[];
+}
+
+export type ShardAuditOutcome = { kind: "audited"; audit: ShardAudit; recount: ShardRecount } | WrongShard;

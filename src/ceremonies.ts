@@ -33,13 +33,17 @@ export async function loadCeremony(env: Env, year: number, now = Date.now()): Pr
 	if (cached) cached.refreshing = true;
 	try {
 		const defaults = year === nextCeremonyYear(now) ? ceremonyDefaults(env) : null;
-		const config = await ceremonyStub(env, year).getConfig(year, defaults);
-		if (!config) throw new Problem(404, "ceremony-not-found", "No such ceremony", `There is no ceremony for ${year}.`);
+		const outcome = await ceremonyStub(env, year).getConfig(year, defaults);
+		if (outcome.kind === "not-found") throw ceremonyNotFound(year);
+		const config = outcome.config;
 		cache.set(year, { config, fetchedAt: Date.now(), refreshing: false });
 		return config;
 	} finally {
 		if (cached) cached.refreshing = false;
 	}
 }
+
+export const ceremonyNotFound = (year: number) =>
+	new Problem(404, "ceremony-not-found", "No such ceremony", `There is no ceremony for ${year}.`);
 
 export const forgetCeremony = (year: number) => cache.delete(year);

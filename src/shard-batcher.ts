@@ -66,9 +66,6 @@ interface Batch {
 	sentAt: number | null;
 }
 
-/** What this isolate sent, for tests and benchmarks. */
-export const batchCounters = { rpcs: 0, actions: 0, largestBatch: 0, failedBatches: 0 };
-
 const open = new Map<string, Batch>();
 /** Batches in flight per shard from this isolate. */
 const lanes = new Map<string, Set<Batch>>();
@@ -90,9 +87,6 @@ export async function performBatched(
 	waitUntil?: (promise: Promise<unknown>) => void,
 ): Promise<ActionOutcome> {
 	if (settings.windowMs <= 0) {
-		batchCounters.rpcs++;
-		batchCounters.actions++;
-		batchCounters.largestBatch = Math.max(batchCounters.largestBatch, 1);
 		const [outcome] = await send(identity, [request]);
 		if (!outcome) throw new Error("shard answered no outcome");
 		return outcome;
@@ -162,9 +156,6 @@ async function dispatch(
 
 async function settle(batch: Batch, send: SendBatch): Promise<void> {
 	const { slots, identity } = batch;
-	batchCounters.rpcs++;
-	batchCounters.actions += slots.length;
-	batchCounters.largestBatch = Math.max(batchCounters.largestBatch, slots.length);
 	const startedAt = Date.now();
 	try {
 		const outcomes = await send(
@@ -177,7 +168,6 @@ async function settle(batch: Batch, send: SendBatch): Promise<void> {
 			if (!slot.outcome) slot.error = new Error("shard answered no outcome");
 		});
 	} catch (error) {
-		batchCounters.failedBatches++;
 		if (slots.length > 1 && !isRetryable(error)) {
 			// The cause may be one request of the batch: send each alone, so every request gets its
 			// own answer. Whatever the shard committed, sending again with the same keys is safe.
@@ -191,7 +181,6 @@ async function settle(batch: Batch, send: SendBatch): Promise<void> {
 }
 
 async function sendAlone(slot: Slot, identity: ActionIdentity, send: SendBatch): Promise<void> {
-	batchCounters.rpcs++;
 	try {
 		const [outcome] = await send(identity, [slot.request]);
 		slot.outcome = outcome;

@@ -92,13 +92,12 @@ adminLive.openapi(
 			);
 		}
 		await loadCeremony(c.env, year);
-		const headers = new Headers(c.req.raw.headers);
-		headers.delete("x-ticket-nonce");
-		headers.set("x-committee-member", fromHeader?.name ?? fromTicket?.member ?? "unknown");
-		if (fromTicket) {
-			headers.set("x-ticket-nonce", fromTicket.nonce);
-			headers.set("x-ticket-expires", String(fromTicket.expiresAt));
+		const stub = ceremonyStub(c.env, year);
+		if (fromTicket && (await stub.useTicket(fromTicket.nonce, fromTicket.expiresAt)).kind === "used") {
+			throw unauthorized("This ticket has been used.");
 		}
-		return ceremonyStub(c.env, year).fetch(new Request(c.req.raw.url, { method: "GET", headers }));
+		const headers = new Headers(c.req.raw.headers);
+		headers.set("x-committee-member", fromHeader?.name ?? fromTicket?.member ?? "unknown");
+		return stub.fetch(new Request(c.req.raw.url, { method: "GET", headers }));
 	},
 );

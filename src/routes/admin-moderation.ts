@@ -4,21 +4,15 @@ import { requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
 import { bodyAnswers, busy } from "../schemas/answers";
-import { Blessing, BlessingPageQuery } from "../schemas/blessing";
-import { problemContent, Timestamp, YearParam } from "../schemas/common";
+import { BlessingPageQuery } from "../schemas/blessing";
+import { problemContent, YearParam } from "../schemas/common";
+import { ModeratedBlessing, ModerationPage, NamePage, NameUnderReview, QueueState } from "../schemas/moderation";
 import { ParticipantIdParam } from "../schemas/participant";
 import { BlessingIdParam } from "./blessings";
 
 export const adminModeration = subApp();
 
 const committee = { tags: ["committee"], security: [{ committeeToken: [] }], middleware: [requireCommittee] };
-
-const ModeratedBlessing = Blessing.extend({
-	state: z.enum(["published", "held", "hidden"]),
-	reports: z.number().int(),
-	moderatedBy: z.string().nullable(),
-	moderatedAt: Timestamp.nullable(),
-}).openapi("ModeratedBlessing");
 
 adminModeration.openapi(
 	createRoute({
@@ -30,14 +24,14 @@ adminModeration.openapi(
 		description: "Pages like the wall: pass `nextCursor` as `cursor` for the next, older page.",
 		request: {
 			params: YearParam,
-			query: BlessingPageQuery.extend({ state: z.enum(["held", "reported", "hidden"]).default("held") }),
+			query: BlessingPageQuery.extend({ state: QueueState.default("held") }),
 		},
 		responses: {
 			200: {
 				description: "A page of the queue",
 				content: {
 					"application/json": {
-						schema: z.object({ items: z.array(ModeratedBlessing), nextCursor: z.string().nullable() }),
+						schema: ModerationPage,
 					},
 				},
 			},
@@ -92,17 +86,6 @@ for (const action of ["hide", "restore"] as const) {
 	);
 }
 
-const NameUnderReview = z
-	.object({
-		participantId: z.string(),
-		displayName: z.string(),
-		state: z.enum(["held", "hidden", "published"]),
-		createdAt: Timestamp,
-		moderatedBy: z.string().nullable(),
-		moderatedAt: Timestamp.nullable(),
-	})
-	.openapi("NameUnderReview");
-
 adminModeration.openapi(
 	createRoute({
 		...committee,
@@ -120,7 +103,7 @@ adminModeration.openapi(
 				description: "A page of the names under review",
 				content: {
 					"application/json": {
-						schema: z.object({ items: z.array(NameUnderReview), nextCursor: z.string().nullable() }),
+						schema: NamePage,
 					},
 				},
 			},

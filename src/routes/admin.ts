@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ceremonyDefaults, ceremonyStub, forgetCeremony, loadCeremony } from "../ceremonies";
+import { ceremonyDefaults, ceremonyNotFound, ceremonyStub, forgetCeremony, loadCeremony } from "../ceremonies";
 import { presentCeremony } from "../domain/ceremony";
 import { requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
 import { bodyAnswers, busy, invalidYear } from "../schemas/answers";
+import { Audit } from "../schemas/audit";
 import { Ceremony, CeremonyInput } from "../schemas/ceremony";
-import { ActionCounts, problemContent, YearParam } from "../schemas/common";
+import { problemContent, YearParam } from "../schemas/common";
 import { Stats } from "../schemas/stats";
 
 export const admin = subApp();
@@ -104,28 +105,6 @@ admin.openapi(
 	},
 );
 
-const Tally = z.object({ participants: z.number().int(), actions: ActionCounts, blessingsPublished: z.number().int() });
-const Audit = z
-	.object({
-		year: z.number().int(),
-		match: z.boolean(),
-		recount: Tally.openapi({ description: "Recounted from the shards' durable action logs" }),
-		totals: Tally.openapi({ description: "The totals readers see" }),
-		certificatesLeased: z.number().int(),
-		shards: z.array(
-			z.object({
-				shardIndex: z.number().int(),
-				version: z.number().int(),
-				recount: Tally,
-				counters: Tally,
-				regionsMatch: z.boolean(),
-				minutesMatch: z.boolean(),
-				match: z.boolean(),
-			}),
-		),
-	})
-	.openapi("Audit");
-
 admin.openapi(
 	createRoute({
 		...committee,
@@ -147,8 +126,8 @@ admin.openapi(
 	async (c) => {
 		const { year } = c.req.valid("param");
 		await loadCeremony(c.env, year);
-		const audit = await ceremonyStub(c.env, year).audit(year);
-		if (!audit) throw new Problem(404, "ceremony-not-found", "No such ceremony");
-		return c.json(audit, 200, { "cache-control": "no-store" });
+		const outcome = await ceremonyStub(c.env, year).audit(year);
+		if (outcome.kind === "not-found") throw ceremonyNotFound(year);
+		return c.json(outcome.audit, 200, { "cache-control": "no-store" });
 	},
 );

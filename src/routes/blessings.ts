@@ -91,7 +91,7 @@ blessings.openapi(
 		// The address's /64 (IPv4: the address) counts once per blessing too, keyed by an HMAC, never stored as is.
 		const addressKey = await sign(c.env.PARTICIPANT_TOKEN_SECRET, `report-address:${addressPrefix(clientAddress(c))}`);
 		const outcome = await ceremonyStub(c.env, year).report(id, c.get("participantId"), reason, addressKey);
-		if (outcome === "not-found") throw new Problem(404, "blessing-not-found", "No such blessing on the wall");
-		return c.json({ reported: true as const }, outcome === "reported" ? 201 : 200);
+		if (outcome.kind === "not-found") throw new Problem(404, "blessing-not-found", "No such blessing on the wall");
+		return c.json({ reported: true as const }, outcome.kind === "reported" ? 201 : 200);
 	},
 );

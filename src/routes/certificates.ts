@@ -6,7 +6,7 @@ import { Problem } from "../http/problem";
 import { publicOrMediaKey, publicReadAnswers } from "../schemas/answers";
 import { Locale, problemContent, YearParam } from "../schemas/common";
 import { ParticipantIdParam } from "../schemas/participant";
-import { participantShard } from "./participant-shard";
+import { participantShard, shardAnswer } from "./participant-shard";
 
 export const certificates = subApp();
 
@@ -35,7 +35,7 @@ certificates.openapi(
 		const { year, participantId } = c.req.valid("param");
 		const { lang } = c.req.valid("query");
 		const { config, identity, stub } = await participantShard(c.env, year, participantId);
-		const profile = await stub.profile(identity, participantId);
+		const { profile } = shardAnswer(year, await stub.profile(identity, participantId));
 		if (profile.certificate === null) {
 			throw new Problem(404, "certificate-not-found", "No certificate", "This participant has no counted action yet.");
 		}

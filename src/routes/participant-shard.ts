@@ -1,6 +1,7 @@
-import type { ActionIdentity } from "../../durable/shard-protocol";
-import { loadCeremony, shardStub } from "../ceremonies";
+import type { ActionIdentity, WrongShard } from "../../durable/shard-protocol";
+import { forgetCeremony, loadCeremony, shardStub } from "../ceremonies";
 import { shardIndexFor } from "../domain/shard-routing";
+import { unavailable } from "../http/errors";
 
 /** The shard that holds a participant's state in a ceremony, and the identity it expects. */
 export async function participantShard(env: Env, year: number, participantId: string) {
@@ -16,3 +17,15 @@ export async function participantShard(env: Env, year: number, participantId: st
 
 export const certificateUrl = (year: number, participantId: string) =>
 	`/api/v1/ceremonies/${year}/certificates/${participantId}`;
+
+/**
+ * A shard's answer, or a retryable problem when the shard refused the call as meant for another
+ * shard: the isolate's copy of the configuration is stale, and is forgotten.
+ */
+export function shardAnswer<T extends { kind: string }>(year: number, outcome: T | WrongShard): Exclude<T, WrongShard> {
+	if (outcome.kind === "wrong-shard") {
+		forgetCeremony(year);
+		throw unavailable((outcome as WrongShard).detail);
+	}
+	return outcome as Exclude<T, WrongShard>;
+}

@@ -7,7 +7,6 @@ import { DISPLAY_NAME_MAX_LENGTH, isHeld, normaliseText, textLength } from "../d
 import { isRegionCode } from "../domain/regions";
 import { holdWordsOf } from "../hold-words";
 import { requestCountry } from "../http/country";
-import { unavailable } from "../http/errors";
 import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
@@ -17,7 +16,7 @@ import { validationProblem } from "../http/validation";
 import { bodyAnswers, busy, invalidYear, misconfigured, publicReadAnswers, rateLimited } from "../schemas/answers";
 import { problemContent, YearParam } from "../schemas/common";
 import { NewParticipant, NewParticipantInput, Profile, ProfileInput } from "../schemas/participant";
-import { certificateUrl, participantShard } from "./participant-shard";
+import { certificateUrl, participantShard, shardAnswer } from "./participant-shard";
 
 export const participants = subApp();
 
@@ -93,7 +92,7 @@ participants.openapi(
 		const { year } = c.req.valid("param");
 		const participantId = c.get("participantId");
 		const { identity, stub } = await participantShard(c.env, year, participantId);
-		const profile = await stub.profile(identity, participantId);
+		const { profile } = shardAnswer(year, await stub.profile(identity, participantId));
 		return c.json(presentProfile(year, profile, suggested(requestCountry(c))), 200, { "cache-control": "no-store" });
 	},
 );
@@ -148,8 +147,10 @@ participants.openapi(
 		}
 		const nameHeld = typeof displayName === "string" && isHeld(displayName, holdWordsOf(c.env));
 		const { identity, stub } = await participantShard(c.env, year, participantId);
-		const outcome = await stub.updateProfile(identity, participantId, { displayName, region: input.region, nameHeld });
-		if (outcome.kind === "wrong-shard") throw unavailable(outcome.detail);
+		const outcome = shardAnswer(
+			year,
+			await stub.updateProfile(identity, participantId, { displayName, region: input.region, nameHeld }),
+		);
 		// Only a name that enters or leaves review reaches the CeremonyDO: most updates never do.
 		if (outcome.kind === "updated" && nameHeld && typeof displayName === "string") {
 			await ceremonyStub(c.env, year).holdName(participantId, identity.shardIndex, displayName);
@@ -194,7 +195,7 @@ participants.openapi(
 		const { year } = c.req.valid("param");
 		const participantId = c.get("participantId");
 		const { identity, stub } = await participantShard(c.env, year, participantId);
-		await stub.erase(identity, participantId);
+		shardAnswer(year, await stub.erase(identity, participantId));
 		await ceremonyStub(c.env, year).eraseParticipant(participantId);
 		return c.body(null, 204);
 	},

@@ -7,7 +7,7 @@ import { pageLang } from "../pages/language";
 import { sharePage } from "../pages/share-page";
 import { YearParam } from "../schemas/common";
 import { ParticipantIdParam } from "../schemas/participant";
-import { participantShard } from "./participant-shard";
+import { participantShard, shardAnswer } from "./participant-shard";
 
 /** A certificate's share page, the address the certificate's link and QR code carry. */
 export const share = new Hono<AppEnv>();
@@ -21,7 +21,7 @@ share.get("/c/:year/:participantId", async (c) => {
 	}
 	const { year, participantId } = parsed.data;
 	const { identity, stub } = await participantShard(c.env, year, participantId);
-	const profile = await stub.profile(identity, participantId);
+	const { profile } = shardAnswer(year, await stub.profile(identity, participantId));
 	if (profile.certificate === null) {
 		throw new Problem(404, "certificate-not-found", "No certificate", "This participant has no counted action yet.");
 	}

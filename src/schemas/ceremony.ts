@@ -59,20 +59,22 @@ export const CeremonyInput = z
 	.openapi("CeremonyInput");
 export type CeremonyInput = z.infer<typeof CeremonyInput>;
 
-/** The stored configuration of a ceremony (times as epoch ms). */
-export interface CeremonyConfig {
-	year: number;
-	date: string;
-	opensAt: number;
-	closesAt: number;
-	rites: Rite[];
-	shardCount: number;
-	limits: ActionLimits;
-	liveStreamUrl: string | null;
+/** The stored configuration of a ceremony (times as epoch ms); stored JSON is parsed with it. */
+export const CeremonyConfig = z.object({
+	year: z.number().int(),
+	date: z.string(),
+	opensAt: z.number(),
+	closesAt: z.number(),
+	rites: z.array(Rite),
+	shardCount: z.number().int().positive(),
+	limits: ActionLimits,
+	liveStreamUrl: z.string().nullable(),
 	/** Set when the committee closes the ceremony: shards sealed, totals frozen. */
-	closedAt: number | null;
-	version: number;
-}
+	closedAt: z.number().nullable(),
+	/** Configurations stored before versions existed read as version 1. */
+	version: z.number().int().default(1),
+});
+export type CeremonyConfig = z.infer<typeof CeremonyConfig>;
 
 export const CeremonyStatus = z.enum(["scheduled", "open", "closed"]).openapi("CeremonyStatus");
 export type CeremonyStatus = z.infer<typeof CeremonyStatus>;

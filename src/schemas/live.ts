@@ -50,3 +50,15 @@ export const LiveTicketInput = z
 	.object({ year: z.number().int().min(2000).max(2100).optional() })
 	.strict()
 	.openapi("LiveTicketInput");
+
+/** What the live socket answers to a message it does not know: a problem, as the HTTP answers carry. */
+export const LiveErrorMessage = z.object({
+	type: z.literal("error"),
+	problem: z.object({ type: z.string(), title: z.string(), status: z.number().int(), detail: z.string() }),
+});
+export type LiveError = z.infer<typeof LiveErrorMessage>;
+
+export const UNKNOWN_LIVE_MESSAGE: LiveError = {
+	type: "error",
+	problem: { type: "/problems/validation", title: "Unknown message", status: 400, detail: 'Send {"type":"ping"}.' },
+};

@@ -3,7 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ShardDO } from "../../durable/shard";
 import { shardName } from "../../src/domain/shard-routing";
-import { act, audit, call, ceremony, flushShards, newParticipant, stats, YEAR } from "./helpers";
+import { act, audit, call, ceremonyConfig, flushShards, newParticipant, stats, YEAR } from "./helpers";
 
 type Body = { actionId?: string; certificate?: { number: number } };
 type Answer = { status: number; body: Body };
@@ -37,8 +37,7 @@ describe("a ShardDO evicted in the middle of a burst", () => {
 			})),
 		);
 		expect((await call(`/api/v1/ceremonies/${YEAR}`)).status).toBe(200); // the ceremony exists from here
-		const config = await ceremony().getConfig(YEAR, null);
-		if (!config) throw new Error("no ceremony");
+		const config = await ceremonyConfig();
 		const shards = Array.from({ length: config.shardCount }, (_, i) => env.SHARD.getByName(shardName(YEAR, i)));
 
 		// Two waves, flowers then incense. Every shard is evicted while each wave runs; at the first

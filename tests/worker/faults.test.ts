@@ -2,7 +2,18 @@ import { evictDurableObject, listDurableObjectIds, runDurableObjectAlarm, runInD
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { shardIndexFor, shardName } from "../../src/domain/shard-routing";
-import { act, audit, call, ceremony, committee, flushShards, newParticipant, stats, YEAR } from "./helpers";
+import {
+	act,
+	audit,
+	call,
+	ceremony,
+	ceremonyConfig,
+	committee,
+	flushShards,
+	newParticipant,
+	stats,
+	YEAR,
+} from "./helpers";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -28,8 +39,7 @@ describe("faults", () => {
 	it("a snapshot push that keeps failing is rescheduled, past the platform's six retries, and then lands", async () => {
 		const p = await newParticipant();
 		expect((await call(`/api/v1/ceremonies/${YEAR}`)).status).toBe(200); // the ceremony exists from here
-		const config = await ceremony().getConfig(YEAR, null);
-		if (!config) throw new Error("no ceremony");
+		const config = await ceremonyConfig();
 		const shard = env.SHARD.getByName(shardName(YEAR, shardIndexFor(p.participantId, config.shardCount)));
 		await flushShards();
 		const before = (await stats()).actions.flower;

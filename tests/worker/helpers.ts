@@ -54,6 +54,13 @@ export async function flushShards(): Promise<void> {
 
 export const ceremony = () => env.CEREMONY.getByName(`${YEAR}`);
 
+/** The ceremony's configuration as its CeremonyDO holds it. */
+export async function ceremonyConfig(year = YEAR) {
+	const outcome = await env.CEREMONY.getByName(`${year}`).getConfig(year, null);
+	if (outcome.kind !== "config") throw new Error(`no ceremony for ${year}`);
+	return outcome.config;
+}
+
 /** The totals as the CeremonyDO holds them now (the HTTP read adds up to a second of edge cache). */
 export const stats = () => ceremony().stats(YEAR);
 

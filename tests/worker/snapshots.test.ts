@@ -1,9 +1,9 @@
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../durable/snapshot-protocol";
 import { shardIndexFor, shardName } from "../../src/domain/shard-routing";
-import { act, ceremony, flushShards, newParticipant, stats, YEAR } from "./helpers";
+import { act, ceremonyConfig, flushShards, newParticipant, stats, YEAR } from "./helpers";
 
 /** An aggregator's snapshot, as aggregator 0 of a ceremony of four shards sends it. */
 const snapshot = (version: number, flower: number, minuteN: number): Snapshot => ({
@@ -56,14 +56,20 @@ describe("snapshots", () => {
 		const p = await newParticipant();
 		const start = await stats();
 		expect((await act(p.token, "v-1-flower-key", { type: "flower" })).status).toBe(201);
-		const config = await ceremony().getConfig(YEAR, null);
-		const shard = env.SHARD.getByName(shardName(YEAR, shardIndexFor(p.participantId, config?.shardCount ?? 0)));
-		const before = await runInDurableObject(shard, (instance) => instance.snapshot(0).version);
+		const { shardCount } = await ceremonyConfig();
+		const identity = { year: YEAR, shardCount, shardIndex: shardIndexFor(p.participantId, shardCount) };
+		const shard = env.SHARD.getByName(shardName(YEAR, identity.shardIndex));
+		const versionOf = async () => {
+			const outcome = await shard.pullSnapshot(identity, 0);
+			if (outcome.kind !== "snapshot") throw new Error(outcome.detail);
+			return outcome.snapshot.version;
+		};
+		const before = await versionOf();
 		expect(before).toBeGreaterThan(0);
 
 		await evictDurableObject(shard);
 		expect((await act(p.token, "v-1-incense-key", { type: "incense" })).status).toBe(201);
-		const after = await runInDurableObject(shard, (instance) => instance.snapshot(0).version);
+		const after = await versionOf();
 		expect(after).toBeGreaterThan(before);
 
 		await flushShards();

@@ -1,0 +1,66 @@
+import type { ShardIdentity } from "./shard-protocol";
+import type { SqlQuery } from "./sql";
+
+export type ShardStateRow = {
+	lease_next: number;
+	lease_end: number;
+	year: number | null;
+	shard_count: number | null;
+	shard_index: number | null;
+	version: number;
+	sealed: number;
+	confirmed_version: number;
+	confirmed_published_seq: number;
+	confirmed_held_seq: number;
+};
+
+/** The shard's one-row state: who it is, its snapshot version and what its aggregator confirmed. */
+export class ShardState {
+	constructor(private readonly sql: SqlQuery) {}
+
+	read(): ShardStateRow {
+		return this.sql<ShardStateRow>`SELECT * FROM shard_state WHERE id = 1`[0] as ShardStateRow;
+	}
+
+	/** Records the shard's identity at its first call and refuses any call that disagrees with it. */
+	identityProblem(identity: ShardIdentity): string | null {
+		const state = this.read();
+		if (state.year === null) {
+			this.sql`UPDATE shard_state SET year = ${identity.year}, shard_count = ${identity.shardCount},
+				shard_index = ${identity.shardIndex} WHERE id = 1`;
+			return null;
+		}
+		if (
+			state.year !== identity.year ||
+			state.shard_count !== identity.shardCount ||
+			state.shard_index !== identity.shardIndex
+		) {
+			return `this shard is ${state.shard_index} of ${state.shard_count} for ${state.year}, not ${identity.shardIndex} of ${identity.shardCount} for ${identity.year}`;
+		}
+		return null;
+	}
+
+	/** The identity recorded at the first call; null before any. */
+	identity(): ShardIdentity | null {
+		const { year, shard_count: shardCount, shard_index: shardIndex } = this.read();
+		if (year === null || shardCount === null || shardIndex === null) return null;
+		return { year, shardCount, shardIndex };
+	}
+
+	/** The newest configuration version the shard has heard of (from the CeremonyDO or a Worker). */
+	learnConfigVersion(version: number): number {
+		return (
+			this.sql<{ config_version: number }>`UPDATE shard_config SET config_version = max(config_version, ${version})
+				WHERE id = 1 RETURNING config_version`[0]?.config_version ?? version
+		);
+	}
+
+	seal(): void {
+		this.sql`UPDATE shard_state SET sealed = 1 WHERE id = 1`;
+	}
+
+	/** A change outside a batch (moderation, erasure) that the next snapshot must carry. */
+	bumpVersion(): void {
+		this.sql`UPDATE shard_state SET version = version + 1 WHERE id = 1`;
+	}
+}
