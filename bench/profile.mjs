@@ -144,7 +144,8 @@ function stageOfFrame({ file, fn, text }) {
 		if (fn === "perform") return "shard: perform and commit (JS)";
 		return "RPC: the stub call (with the bench's counting proxy)";
 	}
-	if (file === "durable/sql.ts") return null;
+	// The state row is read for batches, snapshots and leases alike: its caller decides.
+	if (file === "durable/sql.ts" || file === "durable/shard-state.ts" || fn === "get state") return null;
 	if (/certificate-lease/.test(file) || /^(requestLease|leaseCertificates)$/.test(fn)) return "certificate leases";
 	if (/counter-deltas/.test(file)) return "counters, built once per batch";
 	if (/^(salted|loadFingerprintKey)$/.test(fn) || /fingerprint/.test(file)) return "fingerprint salting at the shard";

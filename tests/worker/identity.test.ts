@@ -2,7 +2,8 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ActionRequest, ShardIdentity } from "../../durable/shard-protocol";
-import { shardName } from "../../src/domain/shard-routing";
+import type { Snapshot } from "../../durable/snapshot-protocol";
+import { aggregatorName, shardName } from "../../src/domain/shard-routing";
 import { YEAR } from "./helpers";
 
 /** A ceremony of its own, so that no other test's shard is touched. */
@@ -81,5 +82,63 @@ describe("a shard's identity", () => {
 		// The shard still answers its own identity.
 		const profile = await shard.profile(own, "participant-a");
 		expect(profile).toMatchObject({ kind: "profile", profile: { displayName: "阿明", region: "JP" } });
+	});
+});
+
+describe("an aggregator's identity", () => {
+	it("is checked by every RPC method: a call meant for another aggregator is refused and changes nothing", async () => {
+		const year = YEAR + 9;
+		const shardCount = 32;
+		await env.CEREMONY.getByName(`${year}`).getConfig(year, { shardCount, openNow: true });
+		const aggregator = env.AGGREGATOR.getByName(aggregatorName(year, 1));
+		const mine = { year, shardCount, aggregatorIndex: 1 };
+		// Its first call records who it is.
+		expect((await aggregator.pullSnapshot(mine, 0)).kind).toBe("snapshot");
+		const storage = () =>
+			runInDurableObject(aggregator, async (_instance, state) => {
+				const tables = state.storage.sql
+					.exec<{ name: string }>(
+						"SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%' ORDER BY name",
+					)
+					.toArray()
+					.map((t) => t.name);
+				const rows = Object.fromEntries(
+					tables.map((t) => [t, state.storage.sql.exec(`SELECT * FROM "${t}"`).toArray()]),
+				);
+				return { rows, alarm: await state.storage.getAlarm() };
+			});
+		const before = await storage();
+		const snapshot: Snapshot = {
+			child: 16,
+			version: 3,
+			takenAt: Date.now(),
+			sealed: false,
+			participants: 1,
+			actions: { flower: 1, incense: 0, bow: 0, blessing: 0 },
+			blessingsPublished: 0,
+			regions: [{ region: "JP", participants: 1, flower: 1, incense: 0, bow: 0, blessing: 0 }],
+			minutes: [],
+			blessings: [],
+			shards: [],
+		};
+		const strangers = [
+			{ ...mine, year: year + 1 },
+			{ ...mine, shardCount: 64 },
+			{ ...mine, aggregatorIndex: 0 },
+		];
+		for (const wrong of strangers) {
+			const answers = {
+				applySnapshot: await aggregator.applySnapshot(wrong, snapshot),
+				pullSnapshot: await aggregator.pullSnapshot(wrong, 0),
+				seal: await aggregator.seal(wrong),
+				refresh: await aggregator.refresh(wrong),
+			};
+			for (const [method, answer] of Object.entries(answers)) {
+				expect(answer.kind, `${method} with ${JSON.stringify(wrong)}`).toBe("wrong-aggregator");
+			}
+		}
+		// A shard that is not in its group is refused too.
+		expect((await aggregator.applySnapshot(mine, { ...snapshot, child: 3 })).kind).toBe("wrong-aggregator");
+		expect(await storage()).toEqual(before);
 	});
 });
