@@ -56,10 +56,12 @@ async function waitFor(check, what, timeoutMs, child) {
 
 /**
  * The service to audit: AUDIT_BASE_URL when given (a service already running), else one started here.
+ * `vars` start one here with these vars as well (a configuration of its own, e.g. Turnstile on).
+ * @param {{vars?: Record<string, string>}} [options]
  * @returns {Promise<{baseURL: string, stop: () => void}>}
  */
-export async function startService() {
-	const given = process.env.AUDIT_BASE_URL?.replace(/\/$/, "");
+export async function startService({ vars = {} } = {}) {
+	const given = Object.keys(vars).length ? undefined : process.env.AUDIT_BASE_URL?.replace(/\/$/, "");
 	if (given) return { baseURL: given, stop: () => {} };
 	const port = await freePort();
 	const state = mkdtempSync(join(tmpdir(), "baizu-audit-"));
@@ -85,6 +87,7 @@ export async function startService() {
 			"DEFAULT_SHARD_COUNT:4",
 			"--var",
 			`MEDIA_API_KEYS:example:${MEDIA_KEY}`,
+			...Object.entries(vars).flatMap(([name, value]) => ["--var", `${name}:${value}`]),
 			"--show-interactive-dev-session=false",
 		],
 		{

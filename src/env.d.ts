@@ -11,7 +11,9 @@ declare namespace Cloudflare {
 		TURNSTILE_SECRET?: string;
 		/** "off" lets production issue tokens without Turnstile (a deliberate choice, e.g. a load rehearsal). */
 		TURNSTILE?: string;
-		/** Turnstile site key, given to the participant page to render the widget. */
+		/** Turnstile site key, given to the participant page to render the widget (required with the secret in production). */
 		TURNSTILE_SITE_KEY?: string;
+		/** Development only (the browser tests): a local stand-in for Turnstile's siteverify. Ignored elsewhere. */
+		TURNSTILE_SITEVERIFY_URL?: string;
 	}
 }

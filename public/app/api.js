@@ -1,6 +1,8 @@
 /** The participant page's calls to the service, over the shared transport (public/shared/api.js). */
 import { BASE, HttpError, request, withRetry } from "../shared/api.js";
 
+import { HumanCheckError } from "./turnstile.js";
+
 export { HttpError, NetworkError } from "../shared/api.js";
 
 /**
@@ -20,14 +22,39 @@ export async function getCurrentCeremony() {
 	return /** @type {Ceremony} */ ((await withRetry(() => request("/ceremonies/current"), { maxAttempts: 4 })).data);
 }
 
+/** @param {unknown} e @returns {boolean} the service asks for a (new) Turnstile token */
+const isHumanCheckProblem = (e) =>
+	e instanceof HttpError &&
+	e.status === 403 &&
+	(e.problem?.type === "/problems/turnstile-required" || e.problem?.type === "/problems/turnstile-failed");
+
 /**
+ * Issues a participant token. With Turnstile on, `humanCheck` gives a fresh widget token for the
+ * `CF-Turnstile-Response` header; a token the service refuses (used, expired) gets one more try
+ * with a fresh one, and then a HumanCheckError.
  * @param {string} lang
+ * @param {(() => Promise<string>) | null} [humanCheck]
  * @returns {Promise<{participantId: string, token: string}>}
  */
-export async function createParticipant(lang) {
-	const r = await withRetry(() => request("/participants", { method: "POST", body: { locale: lang } }), {
-		maxAttempts: 6,
-	});
+export async function createParticipant(lang, humanCheck = null) {
+	const issue = async () => {
+		const headers = humanCheck ? { "CF-Turnstile-Response": await humanCheck() } : undefined;
+		return withRetry(() => request("/participants", { method: "POST", body: { locale: lang }, headers }), {
+			maxAttempts: 6,
+		});
+	};
+	let r;
+	try {
+		r = await issue();
+	} catch (e) {
+		if (!isHumanCheckProblem(e)) throw e;
+		if (!humanCheck) throw new HumanCheckError();
+		try {
+			r = await issue();
+		} catch (again) {
+			throw isHumanCheckProblem(again) ? new HumanCheckError() : again;
+		}
+	}
 	return /** @type {{participantId: string, token: string}} */ (r.data);
 }
 

@@ -7,6 +7,7 @@
 import * as api from "./api.js";
 import { lang } from "./i18n.js";
 import * as store from "./store.js";
+import { siteKey, turnstileToken } from "./turnstile.js";
 
 /** @typedef {import("./api.js").Ceremony} Ceremony */
 /** @typedef {import("./api.js").Rite} Rite */
@@ -148,7 +149,8 @@ export class FlowState {
 	ensureParticipant = async () => {
 		const s = this.saved();
 		if (s.token && s.participantId) return { participantId: s.participantId, token: s.token };
-		const p = await api.createParticipant(lang());
+		const key = siteKey();
+		const p = await api.createParticipant(lang(), key ? () => turnstileToken(key) : null);
 		this.update((x) => {
 			x.participantId = p.participantId;
 			x.token = p.token;

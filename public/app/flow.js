@@ -13,7 +13,7 @@ import { renderProfile } from "./views/profile.js";
 import { renderProgress } from "./views/progress.js";
 import { renderRite } from "./views/rite.js";
 import { showError } from "./views/step.js";
-import { welcomeView } from "./views/welcome.js";
+import { welcomeKey, welcomeView } from "./views/welcome.js";
 
 /** @typedef {import("./flow-state.js").FlowState} FlowState */
 /** @typedef {import("./flow-state.js").StepId} StepId */
@@ -80,13 +80,14 @@ function render(ctx, focus) {
 function renderWelcome(root, { flow, go }) {
 	const s = flow.saved();
 	const start = flow.finished() ? "welcome.view" : flow.started() ? "welcome.resume" : "welcome.start";
-	const nodes = welcomeView(lang(), flow.ceremony, {
-		start,
-		canStart: flow.ceremony.status === "open" || Boolean(s.certificate),
-	}).map(build);
-	const sent = [...root.children];
-	const same = sent.length === nodes.length && nodes.every((n, i) => n.isEqualNode(sent[i] ?? null));
-	if (!same) root.replaceChildren(...nodes);
+	/** @type {import("./views/welcome.js").WelcomeProgress} */
+	const progress = { start, canStart: flow.ceremony.status === "open" || Boolean(s.certificate) };
+	if (root.dataset.firstView !== welcomeKey(lang(), flow.ceremony, progress)) {
+		const nodes = welcomeView(lang(), flow.ceremony, progress).map(build);
+		const sent = [...root.children];
+		const same = sent.length === nodes.length && nodes.every((n, i) => n.isEqualNode(sent[i] ?? null));
+		if (!same) root.replaceChildren(...nodes);
+	}
 	delete root.dataset.firstView;
 	const button = /** @type {HTMLButtonElement} */ ($("#start", root));
 	button.addEventListener("click", async () => {

@@ -7,6 +7,7 @@ import { FlowState } from "./flow-state.js";
 import { initialLang, lang, onLangChange, setLang, startLang, t } from "./i18n.js";
 import { startMap } from "./map.js";
 import { startStats } from "./stats.js";
+import { loadTurnstile, siteKey } from "./turnstile.js";
 import { startWall } from "./wall.js";
 
 function wireLanguageSwitch() {
@@ -48,6 +49,14 @@ function whenNear(section, start) {
 	return { refresh: (delay) => started?.refresh(delay) };
 }
 
+/** @param {() => void} fn runs after the page has loaded, when the main thread is idle */
+function whenIdle(fn) {
+	const idle = () =>
+		"requestIdleCallback" in window ? requestIdleCallback(fn, { timeout: 5000 }) : setTimeout(fn, 1000);
+	if (document.readyState === "complete") idle();
+	else window.addEventListener("load", idle, { once: true });
+}
+
 async function boot() {
 	startLang(initialLang());
 	wireLanguageSwitch();
@@ -79,6 +88,9 @@ async function boot() {
 		},
 	});
 	document.documentElement.classList.add("ready");
+	// With Turnstile on, a participant who has no token yet will need the widget: its script loads
+	// once the page is idle, so the first view never waits for it.
+	if (siteKey() && !flow.saved().token) whenIdle(() => loadTurnstile().catch(() => {}));
 }
 
 boot();

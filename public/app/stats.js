@@ -6,6 +6,8 @@ import { poll } from "./poll.js";
 
 /** @type {import("./api.js").Stats | null} */
 let last = null;
+/** The clock's format, built once per language rather than at every poll. @type {{locale: string, format: Intl.DateTimeFormat} | null} */
+let clock = null;
 
 function paint() {
 	if (!last) return;
@@ -14,7 +16,9 @@ function paint() {
 		$(`#stat-${k}`).textContent = fmtNumber(last.actions?.[k] ?? 0);
 	$("#stat-countries").textContent = fmtNumber(last.countries ?? 0);
 	const at = last.updatedAt ? new Date(last.updatedAt) : new Date();
-	const time = new Intl.DateTimeFormat(locale(), { timeStyle: "medium" }).format(at);
+	if (clock?.locale !== locale())
+		clock = { locale: locale(), format: new Intl.DateTimeFormat(locale(), { timeStyle: "medium" }) };
+	const time = clock.format.format(at);
 	$("#stats-updated").textContent = last.final ? t("stats.final") : t("stats.updated", { time });
 }
 

@@ -5,14 +5,29 @@ import { Problem } from "../http/problem";
 
 const SITEVERIFY = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
 
+/** The Turnstile secret when the check is on: set, and not turned off with `TURNSTILE = "off"`. */
+export const turnstileSecret = (env: Env): string | undefined =>
+	(env.TURNSTILE ?? "").trim() === "off" ? undefined : (env.TURNSTILE_SECRET ?? "").trim() || undefined;
+
+/** The site key the participant page renders the widget with: only when issuance checks Turnstile. */
+export const turnstileSiteKey = (env: Env): string | null =>
+	turnstileSecret(env) ? (env.TURNSTILE_SITE_KEY ?? "").trim() || null : null;
+
 /**
- * Cloudflare Turnstile check on token issuance. Production requires `TURNSTILE_SECRET` (see
- * http/secrets.ts; `TURNSTILE = "off"` turns the check off on purpose); locally and in tests no
- * secret is set and nothing calls out. The page sends the widget's token in the
- * `CF-Turnstile-Response` header; a committee token is exempt.
+ * Where tokens are verified. Only a development run (the browser tests) may point it at a local
+ * stand-in, since nothing may call out there; anywhere else it is Cloudflare's siteverify.
+ */
+const siteverifyUrl = (env: Env): string =>
+	env.ENVIRONMENT === "development" && env.TURNSTILE_SITEVERIFY_URL ? env.TURNSTILE_SITEVERIFY_URL : SITEVERIFY;
+
+/**
+ * Cloudflare Turnstile check on token issuance. Production requires `TURNSTILE_SECRET` and
+ * `TURNSTILE_SITE_KEY` (see http/secrets.ts; `TURNSTILE = "off"` turns the check off on purpose);
+ * locally and in tests no secret is set and nothing calls out. The page renders the widget with the
+ * site key and sends its token in the `CF-Turnstile-Response` header; a committee token is exempt.
  */
 export const requireTurnstile = createMiddleware<AppEnv>(async (c, next) => {
-	const secret = (c.env.TURNSTILE ?? "").trim() === "off" ? undefined : c.env.TURNSTILE_SECRET;
+	const secret = turnstileSecret(c.env);
 	if (secret && !committeeMemberOf(c.req.header("authorization"), c.env.COMMITTEE_TOKENS)) {
 		const response = c.req.header("cf-turnstile-response");
 		if (!response || response.length > 2048) {
@@ -29,7 +44,7 @@ export const requireTurnstile = createMiddleware<AppEnv>(async (c, next) => {
 		form.append("response", response);
 		const ip = c.req.header("cf-connecting-ip");
 		if (ip) form.append("remoteip", ip);
-		const outcome = await fetch(SITEVERIFY, { method: "POST", body: form })
+		const outcome = await fetch(siteverifyUrl(c.env), { method: "POST", body: form })
 			.then((res) => res.json<{ success?: boolean }>())
 			.catch(() => ({ success: false }));
 		if (outcome.success !== true)

@@ -37,7 +37,11 @@ function problemWith(env: Env, name: SecretName): string | null {
 		case "TURNSTILE_SECRET":
 			// Production issues tokens only behind Turnstile, unless the committee turned it off on purpose.
 			if (!strict || (env.TURNSTILE ?? "").trim() === "off") return null;
-			return value === "" ? 'is not set (set it, or TURNSTILE = "off" to issue tokens without the check)' : null;
+			if (value === "") return 'is not set (set it, or TURNSTILE = "off" to issue tokens without the check)';
+			// Without the site key the page cannot render the widget, so nobody could get a token.
+			return (env.TURNSTILE_SITE_KEY ?? "").trim() === ""
+				? "is set but the var TURNSTILE_SITE_KEY is not (the participant page needs it to render the widget)"
+				: null;
 	}
 }
 
@@ -46,7 +50,7 @@ const logged = new Set<string>();
 
 /** Refuses with 503 `misconfigured` when a secret is missing or too short; one log line per isolate. */
 export function checkSecret(env: Env, name: SecretName): void {
-	const memo = `${name}\u0000${env.ENVIRONMENT}\u0000${env.TURNSTILE ?? ""}\u0000${env[name] ?? ""}`;
+	const memo = `${name}\u0000${env.ENVIRONMENT}\u0000${env.TURNSTILE ?? ""}\u0000${env.TURNSTILE_SITE_KEY ?? ""}\u0000${env[name] ?? ""}`;
 	let problem = checked.get(memo);
 	if (problem === undefined) {
 		problem = problemWith(env, name);

@@ -12,14 +12,31 @@ export const PAGE_HEADERS: Record<string, string> = {
 	"cross-origin-opener-policy": "same-origin",
 };
 
+/** Where Cloudflare Turnstile's script and widget frame come from. */
+export const TURNSTILE_ORIGIN = "https://challenges.cloudflare.com";
+
+/**
+ * The page's Content-Security-Policy when it renders the Turnstile widget: Turnstile's origin
+ * added to script-src and frame-src (default-src 'self' covers frames otherwise), nothing else.
+ */
+export const TURNSTILE_CSP = (PAGE_HEADERS["content-security-policy"] ?? "")
+	.replace("script-src 'self';", `script-src 'self' ${TURNSTILE_ORIGIN};`)
+	.replace("object-src 'none';", `frame-src ${TURNSTILE_ORIGIN}; object-src 'none';`);
+
 /**
  * A page the Worker made from an asset, with the page headers; it depends on the language the
- * request asks for, so it is never shared between people.
+ * request asks for, so it is never shared between people. `turnstile`: the page renders the
+ * Turnstile widget, and its policy lets exactly that load.
  */
-export function pageResponse(body: ReadableStream | string | null, init: ResponseInit = {}): Response {
+export function pageResponse(
+	body: ReadableStream | string | null,
+	init: ResponseInit = {},
+	{ turnstile = false }: { turnstile?: boolean } = {},
+): Response {
 	const res = new Response(body, init);
 	res.headers.set("content-type", "text/html; charset=utf-8");
 	for (const [name, value] of Object.entries(PAGE_HEADERS)) res.headers.set(name, value);
+	if (turnstile) res.headers.set("content-security-policy", TURNSTILE_CSP);
 	res.headers.set("cache-control", "private, no-cache");
 	res.headers.set("vary", "Accept-Language, Cookie");
 	return res;

@@ -1,4 +1,4 @@
-import { welcomeView } from "../../public/app/views/welcome.js";
+import { welcomeKey, welcomeView } from "../../public/app/views/welcome.js";
 import { type Lang, translate } from "../../public/shared/lang.js";
 import { toHtml } from "../../public/shared/tree.js";
 import type { Ceremony } from "../schemas/ceremony";
@@ -6,16 +6,34 @@ import type { Ceremony } from "../schemas/ceremony";
 /**
  * The participant page's first view in the reader's language, written into the page's HTML: the
  * static text translated, the welcome step with the ceremony filled in. Script then only wires it.
+ * With a Turnstile site key (production, Turnstile on) the page carries it for the widget, and its
+ * footer no longer says that nothing comes from other sites.
  */
-export function firstView(page: Response, lang: Lang, ceremony: Ceremony | null): Response {
+export function firstView(
+	page: Response,
+	lang: Lang,
+	ceremony: Ceremony | null,
+	turnstileSiteKey: string | null = null,
+): Response {
 	const t = (key: string) => translate(lang, key);
+	const progress = { start: "welcome.start", canStart: ceremony?.status === "open" } as const;
 	const stage = ceremony
-		? welcomeView(lang, ceremony, { start: "welcome.start", canStart: ceremony.status === "open" })
-				.map(toHtml)
-				.join("")
+		? welcomeView(lang, ceremony, progress).map(toHtml).join("")
 		: // The ceremony could not be read: the page's script tries again and says so if it still fails.
 			toHtml(["h1", { id: "step-heading", tabindex: "-1", text: t("site.subtitle") }, []]);
-	return new HTMLRewriter()
+	const rewriter = new HTMLRewriter();
+	if (turnstileSiteKey) {
+		const siteKey = turnstileSiteKey;
+		rewriter
+			.on("head", {
+				element: (e) =>
+					void e.append(toHtml(["meta", { name: "turnstile-site-key", content: siteKey }, []]), { html: true }),
+			})
+			.on('[data-i18n="footer.note"]', {
+				element: (e) => void e.setAttribute("data-i18n", "footer.noteTurnstile"),
+			});
+	}
+	return rewriter
 		.on("html", { element: (e) => void e.setAttribute("lang", lang) })
 		.on("title", { element: (e) => void e.setInnerContent(t("doc.title")) })
 		.on("[data-i18n]", {
@@ -34,7 +52,7 @@ export function firstView(page: Response, lang: Lang, ceremony: Ceremony | null)
 		})
 		.on("#stage", {
 			element: (e) => {
-				e.setAttribute("data-first-view", lang);
+				if (ceremony) e.setAttribute("data-first-view", welcomeKey(lang, ceremony, progress));
 				e.setInnerContent(stage, { html: true });
 			},
 		})

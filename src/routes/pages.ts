@@ -1,4 +1,5 @@
 import { Hono } from "hono";
+import { turnstileSiteKey } from "../auth/turnstile";
 import { loadCeremony } from "../ceremonies";
 import { nextCeremonyYear } from "../domain/calendar";
 import { presentCeremony } from "../domain/ceremony";
@@ -26,6 +27,7 @@ pages.get("/", async (c) => {
 			return null;
 		},
 	);
-	const page = firstView(asset, pageLang(c), ceremony);
-	return pageResponse(page.body, { status: 200 });
+	const siteKey = turnstileSiteKey(c.env);
+	const page = firstView(asset, pageLang(c), ceremony, siteKey);
+	return pageResponse(page.body, { status: 200 }, { turnstile: siteKey !== null });
 });

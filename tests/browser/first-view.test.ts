@@ -7,7 +7,12 @@ withBrowser((launched) => {
 	browser = launched;
 });
 
-type Watch = { shifts: { value: number; sources: string[] }[]; stageChanges: number };
+type Watch = {
+	shifts: { value: number; sources: string[] }[];
+	stageChanges: number;
+	dateFormats: number;
+	dateFormatsAtTakeOver: number | null;
+};
 
 describe("the participant page's first view", () => {
 	for (const [locale, lang, start] of [
@@ -19,8 +24,24 @@ describe("the participant page's first view", () => {
 			const { context, page } = await open(browser, { locale, viewport: { width: 412, height: 823 } });
 			// Before any of the page's own code: watch the stage's children and every layout shift.
 			await page.addInitScript(() => {
-				const w = { shifts: [] as { value: number; sources: string[] }[], stageChanges: 0 };
+				const w = {
+					shifts: [] as { value: number; sources: string[] }[],
+					stageChanges: 0,
+					dateFormats: 0,
+					dateFormatsAtTakeOver: null as number | null,
+				};
 				(window as unknown as { __watch: Watch }).__watch = w;
+				// Building a date format loads the browser's locale data: costly on a slow phone at load.
+				Intl.DateTimeFormat = new Proxy(Intl.DateTimeFormat, {
+					construct(target, args) {
+						w.dateFormats++;
+						return Reflect.construct(target, args);
+					},
+					apply(target, self, args) {
+						w.dateFormats++;
+						return Reflect.apply(target, self, args);
+					},
+				});
 				new PerformanceObserver((list) => {
 					for (const e of list.getEntries() as (PerformanceEntry & {
 						value: number;
@@ -34,6 +55,9 @@ describe("the participant page's first view", () => {
 					new MutationObserver((records) => {
 						for (const r of records) w.stageChanges += r.removedNodes.length;
 					}).observe(stage, { childList: true });
+					new MutationObserver(() => {
+						if (!stage.hasAttribute("data-first-view")) w.dateFormatsAtTakeOver ??= w.dateFormats;
+					}).observe(stage, { attributes: true, attributeFilter: ["data-first-view"] });
 				});
 			});
 			const html = await (await page.request.get(`${baseURL()}/`, { headers: { "accept-language": locale } })).text();
@@ -49,6 +73,7 @@ describe("the participant page's first view", () => {
 			await page.waitForTimeout(1500);
 			const watch = await page.evaluate(() => (window as unknown as { __watch: Watch }).__watch);
 			expect(watch.stageChanges, "welcome nodes the script replaced").toBe(0);
+			expect(watch.dateFormatsAtTakeOver, "date formats built to take the first view over").toBe(0);
 			expect(watch.shifts, "layout shifts").toEqual([]);
 			expect(await page.locator("#start").textContent()).toBe(start);
 			expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);

@@ -1,5 +1,8 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import headersFile from "../../public/_headers?raw";
+import { app } from "../../src/app";
 import { PAGE_HEADERS } from "../../src/pages/headers";
 import { preferredTags } from "../../src/pages/language";
 import { act, call, newParticipant, YEAR } from "./helpers";
@@ -23,7 +26,7 @@ describe("the participant page as the Worker sends it", () => {
 			expect(html).toMatch(
 				new RegExp(`<button type="button" class="primary" id="start"( disabled)?>${start}</button>`),
 			);
-			expect(html).toContain(`data-first-view="${lang}"`);
+			expect(html).toMatch(new RegExp(`data-first-view="${lang}:[0-9a-z]+"`));
 			expect(html).not.toContain("正在载入");
 			expect(html).not.toContain('data-i18n="loading"');
 		}
@@ -60,6 +63,71 @@ describe("the participant page as the Worker sends it", () => {
 		const res = await call("/?c=q3J0Xr1u2iV9bS4cTq5W7A&y=2027", { redirect: "manual" });
 		expect(res.status).toBe(301);
 		expect(new URL(res.headers.get("location") ?? "", "https://x").pathname).toBe("/c/2027/q3J0Xr1u2iV9bS4cTq5W7A");
+	});
+});
+
+/** The participant page under a configuration with some vars changed (undefined: not set). */
+async function pageUnder(config: Partial<Env>): Promise<Response> {
+	const ctx = createExecutionContext();
+	const changed: Env = { ...env, ...config };
+	for (const [key, value] of Object.entries(config)) if (value === undefined) delete changed[key as keyof Env];
+	const res = await app.fetch(
+		new Request("https://baizu.example/", { headers: { "accept-language": "en" } }),
+		changed,
+		ctx,
+	);
+	await waitOnExecutionContext(ctx);
+	return res;
+}
+
+/** A Content-Security-Policy as its directives. */
+const directives = (csp: string | null) =>
+	Object.fromEntries(
+		(csp ?? "")
+			.split(";")
+			.map((d) => d.trim().split(/\s+/))
+			.filter((d) => d[0])
+			.map(([name, ...sources]) => [name, sources]),
+	);
+
+describe("the participant page and Cloudflare Turnstile", () => {
+	const SITE_KEY = "1x00000000000000000000AA";
+	const TURNSTILE = "https://challenges.cloudflare.com";
+	const on = { TURNSTILE: undefined, TURNSTILE_SECRET: "a-turnstile-secret", TURNSTILE_SITE_KEY: SITE_KEY };
+
+	it("carries the site key, and lets exactly Turnstile's script and frame in, when issuance checks Turnstile", async () => {
+		const res = await pageUnder(on);
+		expect(res.status).toBe(200);
+		const html = await res.text();
+		expect(html).toContain(`<meta name="turnstile-site-key" content="${SITE_KEY}">`);
+		// The script is loaded by the page when idle, never by the HTML.
+		expect(html).not.toContain(`<script src="${TURNSTILE}`);
+		expect(html).toContain('data-i18n="footer.noteTurnstile">For taking part, this page loads Cloudflare Turnstile');
+		const policy = directives(res.headers.get("content-security-policy"));
+		const base = directives(PAGE_HEADERS["content-security-policy"] ?? "");
+		expect(policy).toEqual({ ...base, "script-src": ["'self'", TURNSTILE], "frame-src": [TURNSTILE] });
+	});
+
+	it("carries no site key and keeps the strict policy when Turnstile is off, has no secret, or has no site key", async () => {
+		for (const config of [
+			{},
+			{ ...on, TURNSTILE: "off" },
+			{ ...on, TURNSTILE_SECRET: undefined },
+			{ ...on, TURNSTILE_SITE_KEY: undefined },
+		]) {
+			const res = await pageUnder(config);
+			expect(res.status).toBe(200);
+			const html = await res.text();
+			expect(html).not.toContain("turnstile-site-key");
+			expect(html).not.toContain("challenges.cloudflare.com");
+			expect(html).toContain('data-i18n="footer.note">This page loads nothing from other sites');
+			expect(res.headers.get("content-security-policy")).toBe(PAGE_HEADERS["content-security-policy"]);
+		}
+	});
+
+	it("writes the site key as an attribute value, escaped", async () => {
+		const html = await (await pageUnder({ ...on, TURNSTILE_SITE_KEY: '0x4"><script>x</script>' })).text();
+		expect(html).toContain('<meta name="turnstile-site-key" content="0x4&quot;&gt;&lt;script&gt;x&lt;/script&gt;">');
 	});
 });
 

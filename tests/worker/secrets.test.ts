@@ -83,8 +83,19 @@ describe("a production configuration without its secrets", () => {
 			503,
 			"misconfigured",
 		);
-		const withTurnstile = { ...secrets, TURNSTILE: undefined, TURNSTILE_SECRET: "a-turnstile-secret" };
+		const withTurnstile = {
+			...secrets,
+			TURNSTILE: undefined,
+			TURNSTILE_SECRET: "a-turnstile-secret",
+			TURNSTILE_SITE_KEY: "1x00000000000000000000AA",
+		};
 		await expectProblem(await underConfig(withTurnstile, "/api/v1/participants", json({})), 403, "turnstile-required");
+		// Without the site key the page cannot render the widget: nobody could get a token.
+		await expectProblem(
+			await underConfig({ ...withTurnstile, TURNSTILE_SITE_KEY: undefined }, "/api/v1/participants", json({})),
+			503,
+			"misconfigured",
+		);
 		expect((await underConfig(secrets, "/api/v1/participants", json({}))).status).toBe(201);
 	});
 

@@ -130,5 +130,9 @@ export default {
 	"map.sep": ", ",
 
 	"footer.note": "This page loads nothing from other sites and collects no analytics.",
+	"humanCheck.prompt": "Please complete the check below so that you can take part.",
+	"humanCheck.failed": "The check that you are a person could not be completed. Please reload the page and try again.",
+	"footer.noteTurnstile":
+		"For taking part, this page loads Cloudflare Turnstile (a check that you are a person); it loads nothing else from other sites and collects no analytics.",
 	"footer.api": "Open data API",
 };

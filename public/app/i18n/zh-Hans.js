@@ -129,5 +129,8 @@ export default {
 	"map.sep": "、",
 
 	"footer.note": "本页不加载任何第三方资源，也不收集分析数据。",
+	"humanCheck.prompt": "请完成下方的人机验证，以便开始网上拜祖。",
+	"humanCheck.failed": "人机验证未能完成，请刷新页面后重试。",
+	"footer.noteTurnstile": "本页为参与拜祖加载 Cloudflare Turnstile 人机验证，此外不加载第三方资源，也不收集分析数据。",
 	"footer.api": "开放数据接口",
 };

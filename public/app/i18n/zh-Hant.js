@@ -129,5 +129,8 @@ export default {
 	"map.sep": "、",
 
 	"footer.note": "本頁不載入任何第三方資源，也不收集分析資料。",
+	"humanCheck.prompt": "請完成下方的人機驗證，以便開始網上拜祖。",
+	"humanCheck.failed": "人機驗證未能完成，請重新整理頁面後再試。",
+	"footer.noteTurnstile": "本頁為參與拜祖載入 Cloudflare Turnstile 人機驗證，此外不載入第三方資源，也不收集分析資料。",
 	"footer.api": "開放資料介面",
 };

@@ -2,6 +2,7 @@
 import * as api from "../api.js";
 import { h } from "../dom.js";
 import { t } from "../i18n.js";
+import { HumanCheckError } from "../turnstile.js";
 
 /**
  * What a step's view is given: the flow's state, the offerings, and the moves it may make.
@@ -42,8 +43,6 @@ export function stepCount(flow, id) {
 export function showError(root, e) {
 	root.querySelector(".error")?.remove();
 	const detail = e instanceof api.HttpError ? e.problem?.detail || e.problem?.title || e.message : "";
-	appendAll(
-		root,
-		h("p", { class: "error", role: "alert", text: detail ? `${t("error.load")} (${detail})` : t("error.load") }),
-	);
+	const text = e instanceof HumanCheckError ? e.message : detail ? `${t("error.load")} (${detail})` : t("error.load");
+	appendAll(root, h("p", { class: "error", role: "alert", text }));
 }

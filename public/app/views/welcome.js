@@ -37,10 +37,39 @@ function fmtOpening(lang, iso) {
 	}).format(d);
 }
 
+/** @typedef {{start: "welcome.start" | "welcome.resume" | "welcome.view", canStart: boolean}} WelcomeProgress */
+
+/**
+ * A short key of everything the welcome step shows. The Worker writes it beside the first view, so
+ * the page can keep that markup without building it again (which would load the browser's date
+ * formats on a slow phone's busiest moment).
+ * @param {Lang} lang
+ * @param {WelcomeCeremony} ceremony
+ * @param {WelcomeProgress} progress
+ * @returns {string}
+ */
+export function welcomeKey(lang, ceremony, progress) {
+	const shown = JSON.stringify([
+		lang,
+		progress.start,
+		progress.canStart,
+		ceremony.status,
+		ceremony.date,
+		ceremony.status === "scheduled" ? ceremony.window.opensAt : "",
+		pickFor(lang, ceremony.name),
+		ceremony.liveStreamUrl ?? "",
+		ceremony.rites.map((rite) => [pickFor(lang, rite.name), Boolean(rite.action)]),
+	]);
+	// FNV-1a: a change detector, not a secret.
+	let hash = 0x811c9dc5;
+	for (let i = 0; i < shown.length; i++) hash = Math.imul(hash ^ shown.charCodeAt(i), 0x01000193);
+	return `${lang}:${(hash >>> 0).toString(36)}`;
+}
+
 /**
  * @param {Lang} lang
  * @param {WelcomeCeremony} ceremony
- * @param {{start: "welcome.start" | "welcome.resume" | "welcome.view", canStart: boolean}} progress
+ * @param {WelcomeProgress} progress
  * @returns {import("../../shared/tree.js").Tree[]} the stage's children
  */
 export function welcomeView(lang, ceremony, progress) {
