@@ -17,7 +17,7 @@ export const turnstileSiteKey = (env: Env): string | null =>
  * Where tokens are verified. Only a development run (the browser tests) may point it at a local
  * stand-in, since nothing may call out there; anywhere else it is Cloudflare's siteverify.
  */
-const siteverifyUrl = (env: Env): string =>
+export const siteverifyUrl = (env: Env): string =>
 	env.ENVIRONMENT === "development" && env.TURNSTILE_SITEVERIFY_URL ? env.TURNSTILE_SITEVERIFY_URL : SITEVERIFY;
 
 /**

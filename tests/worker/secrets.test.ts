@@ -3,6 +3,7 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { app } from "../../src/app";
 import { issueParticipantToken, newParticipantId } from "../../src/auth/participant-token";
+import { siteverifyUrl } from "../../src/auth/turnstile";
 import { BASE, expectProblem, YEAR } from "./helpers";
 
 const LONG_SECRET = "a-participant-secret-of-more-than-32-characters";
@@ -97,6 +98,15 @@ describe("a production configuration without its secrets", () => {
 			"misconfigured",
 		);
 		expect((await underConfig(secrets, "/api/v1/participants", json({}))).status).toBe(201);
+	});
+
+	it("verifies Turnstile tokens with Cloudflare, whatever stand-in the configuration names, outside development", () => {
+		const standIn = "http://127.0.0.1:9/siteverify";
+		const cloudflare = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
+		for (const ENVIRONMENT of ["production", "staging", undefined])
+			expect(siteverifyUrl({ ...env, ENVIRONMENT, TURNSTILE_SITEVERIFY_URL: standIn } as Env)).toBe(cloudflare);
+		expect(siteverifyUrl({ ...env, ENVIRONMENT: "development", TURNSTILE_SITEVERIFY_URL: standIn })).toBe(standIn);
+		expect(siteverifyUrl({ ...env, ENVIRONMENT: "development", TURNSTILE_SITEVERIFY_URL: undefined })).toBe(cloudflare);
 	});
 
 	it("works with its secrets set, and public reads need none", async () => {
