@@ -10,7 +10,8 @@ export const AggregatorIdentity = z.object({
 export type AggregatorIdentity = z.infer<typeof AggregatorIdentity>;
 
 /** The receiver refuses a call meant for another aggregator, ceremony or shard count, and changes nothing. */
-const WrongAggregator = z.object({ kind: z.literal("wrong-aggregator"), detail: z.string() });
+export const WrongAggregator = z.object({ kind: z.literal("wrong-aggregator"), detail: z.string() });
+export type WrongAggregator = z.infer<typeof WrongAggregator>;
 
 export const AggregatorApplyOutcome = z.discriminatedUnion("kind", [
 	z.object({ kind: z.literal("applied"), version: z.number().int() }),
