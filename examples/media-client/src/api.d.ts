@@ -775,6 +775,7 @@ export interface components {
         };
         Audit: {
             year: number;
+            /** @description Every shard's counters match its log, and after the pull the tree and the public totals match the recount */
             match: boolean;
             /** @description Recounted from the shards' durable action logs */
             recount: {
@@ -782,7 +783,37 @@ export interface components {
                 actions: components["schemas"]["ActionCounts"];
                 blessingsPublished: number;
             };
-            /** @description The totals readers see */
+            /** @description The recount compared with what the CeremonyDO held before the audit pulled anything: totals, regions and the minute series. A difference here is a snapshot not yet delivered (or lost). */
+            held: {
+                match: boolean;
+                /** @description At most 100, totals first */
+                differences: {
+                    /** @enum {string} */
+                    scope: "total" | "region" | "minute";
+                    /** @description The region's code, or the minute's start (ISO 8601); null for a total */
+                    key: string | null;
+                    /** @description `participants`, an action type, or `blessingsPublished` */
+                    metric: string;
+                    recount: number;
+                    tree: number;
+                }[];
+            };
+            /** @description The same comparison after the audit pulled every shard through its aggregator */
+            pulled: {
+                match: boolean;
+                /** @description At most 100, totals first */
+                differences: {
+                    /** @enum {string} */
+                    scope: "total" | "region" | "minute";
+                    /** @description The region's code, or the minute's start (ISO 8601); null for a total */
+                    key: string | null;
+                    /** @description `participants`, an action type, or `blessingsPublished` */
+                    metric: string;
+                    recount: number;
+                    tree: number;
+                }[];
+            };
+            /** @description The totals readers see, after the pull */
             totals: {
                 participants: number;
                 actions: components["schemas"]["ActionCounts"];
