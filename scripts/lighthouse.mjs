@@ -2,9 +2,12 @@
 // Lighthouse (npm `lighthouse`, Debian's Chromium) against the running service, failing under the
 // pages' budgets: the participant page with Lighthouse's default mobile settings (slow 4G, 4× CPU
 // slowdown) in each language, three runs each; the committee console with the desktop preset.
-// Usage: npm run lighthouse [-- --runs=3] [-- --median=report]
+// Usage: npm run lighthouse [-- --runs=3] [-- --median=report] [-- --performance-report=zh-CN,zh-TW]
 // `--median=report` prints a median under its target instead of failing on it; every other budget
 // (each run's performance floor, CLS, accessibility, best practices) still fails the run.
+// `--performance-report=<langs>` prints the participant page's performance budgets in those
+// languages (median and each run's floor) instead of failing on them; their CLS, accessibility and
+// best practices still fail the run.
 import { spawn } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
@@ -14,6 +17,9 @@ import { fetchFresh, startService } from "./service.mjs";
 const RUNS = Number(process.argv.find((a) => a.startsWith("--runs="))?.slice(7) ?? 3);
 const OUT = join(process.cwd(), "test-output", "lighthouse");
 const MEDIAN_GATES = !process.argv.includes("--median=report");
+const PERFORMANCE_REPORTED = new Set(
+	(process.argv.find((a) => a.startsWith("--performance-report="))?.slice(21) ?? "").split(",").filter(Boolean),
+);
 const CHROME = process.env.CHROME_PATH ?? "/usr/bin/chromium";
 const BIN = join(process.cwd(), "node_modules", ".bin", "lighthouse");
 
@@ -134,15 +140,21 @@ try {
 		results[target.name] = runs;
 		const med = median(runs.map((r) => r.performance));
 		console.log(`  median performance ${med}`);
+		const performanceGates = !(target.path === "/" && PERFORMANCE_REPORTED.has(target.lang));
+		/** @param {string} miss */
+		const performanceMiss = (miss) => {
+			if (performanceGates) failures.push(miss);
+			else console.log(`  below target (reported, not failing): ${miss}`);
+		};
 		if (med < target.medianPerformance) {
 			const miss = `${target.name}: median performance ${med} < ${target.medianPerformance}`;
-			if (MEDIAN_GATES) failures.push(miss);
+			if (MEDIAN_GATES) performanceMiss(miss);
 			else console.log(`  below target (reported, not failing): ${miss}`);
 		}
 		for (const [i, r] of runs.entries()) {
 			const n = `${target.name}, run ${i + 1}`;
 			if (r.performance < target.everyPerformance)
-				failures.push(`${n}: performance ${r.performance} < ${target.everyPerformance}`);
+				performanceMiss(`${n}: performance ${r.performance} < ${target.everyPerformance}`);
 			if (r.cls > target.maxCls) failures.push(`${n}: CLS ${r.cls.toFixed(3)} > ${target.maxCls}`);
 			if (r.accessibility < 100) failures.push(`${n}: accessibility ${r.accessibility} < 100`);
 			if (r.bestPractices < 100) failures.push(`${n}: best practices ${r.bestPractices} < 100`);
