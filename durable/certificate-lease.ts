@@ -1,4 +1,4 @@
-import { sqlOf } from "./sql";
+import type { ShardState } from "./shard-state";
 
 export class LeaseExhausted extends Error {}
 
@@ -23,21 +23,17 @@ type LeaseRow = { lease_next: number; lease_end: number; lease_size: number; lea
  * The block size doubles when a block lasts less than 10 s and halves when it lasts over 2 min.
  */
 export class CertificateLease {
-	private readonly sql;
 	private inFlight: Promise<void> | null = null;
 	private next = 0;
 	private end = 0;
 
 	constructor(
-		storage: DurableObjectStorage,
+		private readonly state: ShardState,
 		private readonly lease: (size: number) => Promise<LeasedBlock>,
-	) {
-		this.sql = sqlOf(storage);
-	}
+	) {}
 
 	private row(): LeaseRow {
-		return this
-			.sql<LeaseRow>`SELECT lease_next, lease_end, lease_size, lease_taken_at FROM shard_state WHERE id = 1`[0] as LeaseRow;
+		return this.state.read();
 	}
 
 	/** Makes sure `needed` numbers are at hand, leasing a new block if not. */
@@ -60,8 +56,7 @@ export class CertificateLease {
 		else if (lasted > SLOW_LEASE_MS) size /= 2;
 		size = Math.max(needed, Math.min(MAX_LEASE, Math.max(MIN_LEASE, Math.round(size))));
 		const block = await this.lease(size);
-		this.sql`UPDATE shard_state SET lease_next = ${block.start}, lease_end = ${block.end},
-			lease_size = ${size}, lease_taken_at = ${now} WHERE id = 1`;
+		this.state.leased(block.start, block.end, size, now);
 	}
 
 	/** Starts a transaction's use of the block, as the shard's state row has it. */

@@ -1,7 +1,16 @@
 import type { ActionType } from "../src/schemas/common";
-import type { SqlQuery } from "./sql";
+import type { SqlQuery, SqlText } from "./sql";
 
 const MINUTE_MS = 60_000;
+
+const ADD_TOTALS = `INSERT INTO totals (metric, n) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
+	ON CONFLICT (metric) DO UPDATE SET n = n + excluded.n`;
+const ADD_REGIONS = `INSERT INTO region_counts (region, metric, n)
+	SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
+	ON CONFLICT (region, metric) DO UPDATE SET n = n + excluded.n`;
+const ADD_MINUTES = `INSERT INTO minute_counts (minute, type, n, version)
+	SELECT ?, value ->> 0, value ->> 1, ? FROM json_each(?) WHERE true
+	ON CONFLICT (minute, type) DO UPDATE SET n = n + excluded.n, version = excluded.version`;
 
 /** The counter changes of one batch, written once per batch rather than once per action. */
 export class CounterDeltas {
@@ -33,20 +42,11 @@ export class CounterDeltas {
 		map.set(key, (map.get(key) ?? 0) + n);
 	}
 
-	write(sql: SqlQuery, version: number): void {
-		for (const [metric, n] of this.totals) {
-			sql`INSERT INTO totals (metric, n) VALUES (${metric}, ${n})
-				ON CONFLICT (metric) DO UPDATE SET n = n + excluded.n`;
-		}
-		for (const [key, n] of this.regions) {
-			const [region, metric] = key.split("\u0000") as [string, string];
-			sql`INSERT INTO region_counts (region, metric, n) VALUES (${region}, ${metric}, ${n})
-				ON CONFLICT (region, metric) DO UPDATE SET n = n + excluded.n`;
-		}
-		for (const [type, n] of this.minutes) {
-			sql`INSERT INTO minute_counts (minute, type, n, version) VALUES (${this.minute}, ${type}, ${n}, ${version})
-				ON CONFLICT (minute, type) DO UPDATE SET n = n + excluded.n, version = excluded.version`;
-		}
+	/** One statement per counter table, over the batch's changes as a JSON array. */
+	write(sql: SqlText, version: number): void {
+		sql(ADD_TOTALS, JSON.stringify([...this.totals]));
+		sql(ADD_REGIONS, JSON.stringify([...this.regions].map(([key, n]) => [...key.split("\u0000"), n])));
+		sql(ADD_MINUTES, this.minute, version, JSON.stringify([...this.minutes]));
 	}
 }
 

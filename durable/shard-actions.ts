@@ -1,13 +1,13 @@
 import { toBase64Url } from "../src/auth/base64url";
 import { UNKNOWN_REGION } from "../src/domain/regions";
-import type { ActionType } from "../src/schemas/common";
+import { type ActionType, zeroCounts } from "../src/schemas/common";
+import { addToParticipants, type LoadedRow, type LogEntry, loadBatch, logActions } from "./action-batch-sql";
 import { type CertificateLease, LeaseExhausted } from "./certificate-lease";
 import { CounterDeltas } from "./counter-deltas";
 import type { PushSchedule } from "./push-schedule";
-import type { ShardParticipants } from "./shard-participants";
 import type { ActionOutcome, ActionRequest, BlessingState } from "./shard-protocol";
 import type { ShardState } from "./shard-state";
-import type { SqlQuery } from "./sql";
+import { type SqlQuery, type SqlText, sqlTextOf } from "./sql";
 
 /**
  * The shard's action log: a batch of actions committed in one transaction, each checked against
@@ -15,15 +15,17 @@ import type { SqlQuery } from "./sql";
  */
 export class ActionLog {
 	private fingerprintKey: Promise<CryptoKey> | null = null;
+	private readonly sqlText: SqlText;
 
 	constructor(
 		private readonly sql: SqlQuery,
 		private readonly storage: DurableObjectStorage,
 		private readonly state: ShardState,
-		private readonly participants: ShardParticipants,
 		private readonly lease: CertificateLease,
 		private readonly pushes: PushSchedule,
-	) {}
+	) {
+		this.sqlText = sqlTextOf(storage);
+	}
 
 	/**
 	 * Commits the batch in one transaction: every outcome is durable before the caller sees it (the
@@ -37,7 +39,9 @@ export class ActionLog {
 		await this.lease.ensure(countable);
 		for (;;) {
 			try {
-				const outcomes = this.storage.transactionSync(() => this.commit(salted));
+				const { outcomes, version } = this.storage.transactionSync(() => this.commit(salted));
+				// The state row's copy follows only what has committed.
+				if (version !== null) this.state.committed(version, this.lease.used);
 				await this.pushes.request();
 				return outcomes;
 			} catch (error) {
@@ -75,69 +79,114 @@ export class ActionLog {
 		]);
 	}
 
-	private commit(requests: ActionRequest[]): ActionOutcome[] {
+	/**
+	 * The batch decided in memory from one read of its rows, in order, as if its actions ran one
+	 * after another: a key met twice answers the second time as a replay of the first, and each
+	 * participant's counts grow with the batch, so the limit holds inside it too. Then it is
+	 * written with one statement per table, and the counters and the state once.
+	 */
+	private commit(requests: ActionRequest[]): { outcomes: ActionOutcome[]; version: number | null } {
 		const now = Date.now();
-		// One read of the shard's state per batch; the counters and the lease are written once, with the version.
 		const state = this.state.read();
+		const sealed = state.sealed === 1;
 		const deltas = new CounterDeltas(now);
 		this.lease.begin(state.lease_next, state.lease_end);
-		const outcomes = requests.map((request) => this.commitOne(request, now, state.sealed === 1, deltas));
-		if (!deltas.isEmpty) {
-			const version = state.version + 1;
-			deltas.write(this.sql, version);
-			this.sql`UPDATE shard_state SET version = ${version}, lease_next = ${this.lease.used} WHERE id = 1`;
-		}
-		return outcomes;
+		const loaded = loadBatch(this.sqlText, requests);
+		const participants = new Map<string, Participant>();
+		const logged = new Map<string, LogEntry>();
+		const entries: LogEntry[] = [];
+		/** Accepted outcomes whose sequence number is known once their entry is written. */
+		const pending: Array<{ outcome: { seq: number }; entry: LogEntry }> = [];
+
+		const outcomes = requests.map((request, n): ActionOutcome => {
+			const { participantId, idempotencyKey, type } = request;
+			const row = loaded[n] as LoadedRow;
+			let participant = participants.get(participantId);
+			if (!participant) {
+				participant = {
+					...(row.participant ?? { region: null, certificate: null, counts: zeroCounts() }),
+					added: null,
+				};
+				participant.counts = { ...participant.counts };
+				participants.set(participantId, participant);
+			}
+			const key = `${participantId}\u0000${idempotencyKey}`;
+			const entry = logged.get(key);
+			const earlier = entry ?? row.earlier;
+			if (earlier) {
+				if (earlier.fingerprint === "") return { kind: "erased" };
+				if (earlier.fingerprint !== request.fingerprint) return { kind: "key-reused" };
+				const certificate = participant.certificate;
+				if (earlier.status !== 201 || certificate === null)
+					return { kind: "over-limit", type: earlier.type, certificate };
+				const outcome = { kind: "accepted" as const, seq: earlier.seq, type: earlier.type, certificate };
+				if (entry) pending.push({ outcome, entry });
+				return outcome;
+			}
+			if (sealed) return { kind: "sealed" };
+			if (request.replayOnly) return { kind: "outside-window" };
+
+			const log = (counted: boolean, region: string | null, blessing: LogEntry["blessing"]): LogEntry => {
+				const created: LogEntry = {
+					participantId,
+					idempotencyKey,
+					fingerprint: request.fingerprint,
+					type,
+					counted,
+					region,
+					status: counted ? 201 : 409,
+					blessing,
+					seq: 0,
+				};
+				logged.set(key, created);
+				entries.push(created);
+				return created;
+			};
+			if (participant.counts[type] >= request.limit) {
+				log(false, null, null);
+				return { kind: "over-limit", type, certificate: participant.certificate };
+			}
+
+			const newcomer = participant.certificate === null;
+			if (newcomer) participant.certificate = this.lease.take();
+			participant.region ??= request.country || UNKNOWN_REGION;
+			participant.counts[type]++;
+			participant.added ??= zeroCounts();
+			participant.added[type]++;
+			const { blessing } = request;
+			const blessingState: BlessingState = blessing?.held ? "held" : "published";
+			const created = log(
+				true,
+				participant.region,
+				blessing && { hans: blessing.hans, hant: blessing.hant, state: blessingState },
+			);
+			deltas.count(type, participant.region, newcomer, blessing !== null && blessingState === "published");
+			const outcome = { kind: "accepted" as const, seq: 0, type, certificate: participant.certificate as number };
+			pending.push({ outcome, entry: created });
+			return outcome;
+		});
+
+		addToParticipants(
+			this.sqlText,
+			now,
+			[...participants].flatMap(([participantId, p]) =>
+				p.added ? [{ participantId, region: p.region, certificate: p.certificate, added: p.added }] : [],
+			),
+		);
+		logActions(this.sqlText, now, entries);
+		for (const { outcome, entry } of pending) outcome.seq = entry.seq;
+		if (deltas.isEmpty) return { outcomes, version: null };
+		const version = state.version + 1;
+		deltas.write(this.sqlText, version);
+		this.state.writeBatch(version, this.lease.used);
+		return { outcomes, version };
 	}
+}
 
-	private commitOne(request: ActionRequest, now: number, sealed: boolean, deltas: CounterDeltas): ActionOutcome {
-		const { participantId, idempotencyKey, type } = request;
-		const earlier = this.sql<{ seq: number; type: ActionType; fingerprint: string; status: number }>`
-			SELECT seq, type, fingerprint, status FROM actions
-			WHERE participant_id = ${participantId} AND idempotency_key = ${idempotencyKey}`[0];
-		const participant = this.participants.row(participantId);
-		if (earlier) {
-			if (earlier.fingerprint === "") return { kind: "erased" };
-			if (earlier.fingerprint !== request.fingerprint) return { kind: "key-reused" };
-			const certificate = participant?.certificate ?? null;
-			return earlier.status === 201 && certificate !== null
-				? { kind: "accepted", seq: earlier.seq, type: earlier.type, certificate }
-				: { kind: "over-limit", type: earlier.type, certificate };
-		}
-		if (sealed) return { kind: "sealed" };
-		if (request.replayOnly) return { kind: "outside-window" };
-
-		if ((participant?.[type] ?? 0) >= request.limit) {
-			this.sql`INSERT INTO actions (participant_id, idempotency_key, fingerprint, type, counted, region, at, status)
-				VALUES (${participantId}, ${idempotencyKey}, ${request.fingerprint}, ${type}, 0, NULL, ${now}, 409)`;
-			return { kind: "over-limit", type, certificate: participant?.certificate ?? null };
-		}
-
-		const newcomer = participant?.certificate == null;
-		const certificate = newcomer ? this.lease.take() : (participant?.certificate as number);
-		const region = participant?.region ?? (request.country || UNKNOWN_REGION);
-		const added = (t: ActionType) => (t === type ? 1 : 0);
-		this.sql`INSERT INTO participants (id, region, certificate, first_counted_at, flower, incense, bow, blessing)
-			VALUES (${participantId}, ${region}, ${certificate}, ${now},
-				${added("flower")}, ${added("incense")}, ${added("bow")}, ${added("blessing")})
-			ON CONFLICT (id) DO UPDATE SET
-				region = coalesce(region, excluded.region),
-				certificate = coalesce(certificate, excluded.certificate),
-				first_counted_at = coalesce(first_counted_at, excluded.first_counted_at),
-				flower = flower + excluded.flower, incense = incense + excluded.incense,
-				bow = bow + excluded.bow, blessing = blessing + excluded.blessing`;
-		const seq = this.sql<{ seq: number }>`
-			INSERT INTO actions (participant_id, idempotency_key, fingerprint, type, counted, region, at, status)
-			VALUES (${participantId}, ${idempotencyKey}, ${request.fingerprint}, ${type}, 1, ${region}, ${now}, 201)
-			RETURNING seq`[0]?.seq as number;
-		let published = false;
-		if (request.blessing) {
-			const state: BlessingState = request.blessing.held ? "held" : "published";
-			published = state === "published";
-			this.sql`INSERT INTO blessings (seq, participant_id, text_hans, text_hant, state, at)
-				VALUES (${seq}, ${participantId}, ${request.blessing.hans}, ${request.blessing.hant}, ${state}, ${now})`;
-		}
-		deltas.count(type, region, newcomer, published);
-		return { kind: "accepted", seq, type, certificate };
-	}
+/** A participant of the batch: their row as read, with what the batch added so far. */
+interface Participant {
+	region: string | null;
+	certificate: number | null;
+	counts: Record<ActionType, number>;
+	added: Record<ActionType, number> | null;
 }

@@ -93,9 +93,11 @@ export class ShardSnapshots {
 		const seqOf = (b: WallEntry) => parseActionId(b.id)?.seq ?? 0;
 		const newest = (kind: BlessingState, since: number) =>
 			Math.max(since, ...snapshot.blessings.filter((b) => b.state === kind).map(seqOf));
-		this.sql`UPDATE shard_state SET confirmed_version = max(confirmed_version, ${snapshot.version}),
-			confirmed_published_seq = max(confirmed_published_seq, ${newest("published", state.confirmed_published_seq)}),
-			confirmed_held_seq = max(confirmed_held_seq, ${newest("held", state.confirmed_held_seq)}) WHERE id = 1`;
+		this.state.confirmed(
+			snapshot.version,
+			newest("published", state.confirmed_published_seq),
+			newest("held", state.confirmed_held_seq),
+		);
 	}
 
 	get hasUnsentWork(): boolean {

@@ -4,6 +4,8 @@ import type { SqlQuery } from "./sql";
 export type ShardStateRow = {
 	lease_next: number;
 	lease_end: number;
+	lease_size: number;
+	lease_taken_at: number;
 	year: number | null;
 	shard_count: number | null;
 	shard_index: number | null;
@@ -15,26 +17,42 @@ export type ShardStateRow = {
 };
 
 /**
- * The shard's one-row state: who it is, its snapshot version and what its aggregator confirmed.
- * Its identity, once recorded, never changes, and the configuration version only rises: both are
- * kept in memory after their first read, so a batch does not read or write them again.
+ * The shard's one-row state: who it is, its snapshot version, its certificate lease and what its
+ * aggregator confirmed. The row is kept in memory after its first read: every change to it goes
+ * through this class, which writes it and keeps the copy (a change made inside a transaction is
+ * kept only once that transaction has succeeded), so a batch reads no state from SQLite. Its
+ * identity, once recorded, never changes, and the configuration version only rises.
  */
 export class ShardState {
+	private row: ShardStateRow | null = null;
 	private known: ShardIdentity | null = null;
 	private configVersion: number | null = null;
 
 	constructor(private readonly sql: SqlQuery) {}
 
+	/** The state as committed (a copy: changing it changes nothing). */
 	read(): ShardStateRow {
-		return this.sql<ShardStateRow>`SELECT * FROM shard_state WHERE id = 1`[0] as ShardStateRow;
+		this.row ??= this.sql<ShardStateRow>`SELECT * FROM shard_state WHERE id = 1`[0] as ShardStateRow;
+		return { ...this.row };
+	}
+
+	/** Forgets the copy: the next read is from SQLite (after a transaction that changed the row failed). */
+	forget(): void {
+		this.row = null;
+	}
+
+	private updated(row: ShardStateRow | undefined): void {
+		this.row = row ?? null;
 	}
 
 	/** Records the shard's identity at its first call and refuses any call that disagrees with it. */
 	identityProblem(identity: ShardIdentity): string | null {
 		const own = this.identity();
 		if (own === null) {
-			this.sql`UPDATE shard_state SET year = ${identity.year}, shard_count = ${identity.shardCount},
-				shard_index = ${identity.shardIndex} WHERE id = 1`;
+			this.updated(
+				this.sql<ShardStateRow>`UPDATE shard_state SET year = ${identity.year}, shard_count = ${identity.shardCount},
+				shard_index = ${identity.shardIndex} WHERE id = 1 RETURNING *`[0],
+			);
 			this.known = { year: identity.year, shardCount: identity.shardCount, shardIndex: identity.shardIndex };
 			return null;
 		}
@@ -70,11 +88,44 @@ export class ShardState {
 	}
 
 	seal(): void {
-		this.sql`UPDATE shard_state SET sealed = 1 WHERE id = 1`;
+		this.updated(this.sql<ShardStateRow>`UPDATE shard_state SET sealed = 1 WHERE id = 1 RETURNING *`[0]);
 	}
 
-	/** A change outside a batch (moderation, erasure) that the next snapshot must carry. */
+	/**
+	 * A change outside a batch (moderation, erasure) that the next snapshot must carry. It runs
+	 * inside the caller's transaction, so the copy is read again after it.
+	 */
 	bumpVersion(): void {
 		this.sql`UPDATE shard_state SET version = version + 1 WHERE id = 1`;
+		this.forget();
+	}
+
+	/**
+	 * Writes a batch's new version and the next unused certificate number, inside the batch's
+	 * transaction; `committed` keeps them once the transaction has succeeded.
+	 */
+	writeBatch(version: number, leaseNext: number): void {
+		this.sql`UPDATE shard_state SET version = ${version}, lease_next = ${leaseNext} WHERE id = 1`;
+	}
+
+	committed(version: number, leaseNext: number): void {
+		if (this.row) Object.assign(this.row, { version, lease_next: leaseNext });
+	}
+
+	/** A new block of certificate numbers, written before any number from it is given. */
+	leased(start: number, end: number, size: number, takenAt: number): void {
+		this.updated(
+			this.sql<ShardStateRow>`UPDATE shard_state SET lease_next = ${start}, lease_end = ${end},
+			lease_size = ${size}, lease_taken_at = ${takenAt} WHERE id = 1 RETURNING *`[0],
+		);
+	}
+
+	/** The aggregator has the snapshot of `version` and the blessings up to these sequence numbers. */
+	confirmed(version: number, publishedSeq: number, heldSeq: number): void {
+		this.updated(
+			this.sql<ShardStateRow>`UPDATE shard_state SET confirmed_version = max(confirmed_version, ${version}),
+			confirmed_published_seq = max(confirmed_published_seq, ${publishedSeq}),
+			confirmed_held_seq = max(confirmed_held_seq, ${heldSeq}) WHERE id = 1 RETURNING *`[0],
+		);
 	}
 }

@@ -51,8 +51,8 @@ export class ShardDO extends DurableObject<Env> {
 		this.state = new ShardState(sql);
 		this.pushes = new PushSchedule(ctx.storage);
 		this.participants = new ShardParticipants(sql, ctx.storage);
-		const lease = new CertificateLease(ctx.storage, (size) => this.requestLease(size));
-		this.actions = new ActionLog(sql, ctx.storage, this.state, this.participants, lease, this.pushes);
+		const lease = new CertificateLease(this.state, (size) => this.requestLease(size));
+		this.actions = new ActionLog(sql, ctx.storage, this.state, lease, this.pushes);
 		this.blessings = new ShardBlessings(sql, ctx.storage, this.state);
 		this.snapshots = new ShardSnapshots(sql, this.state);
 		this.auditor = new ShardAuditor(sql, this.state, this.snapshots);

@@ -1,0 +1,193 @@
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import type { ActionOutcome, ActionRequest, ShardIdentity } from "../../durable/shard-protocol";
+import { shardName } from "../../src/domain/shard-routing";
+import type { ActionType } from "../../src/schemas/common";
+import { outcomeOf, YEAR } from "./helpers";
+
+/** A ceremony of its own: its shards get batches made by hand, as the Worker's batcher could make them. */
+const year = YEAR + 16;
+const identityOf = (shardIndex: number): ShardIdentity => ({ year, shardCount: 4, shardIndex });
+const shardOf = (shardIndex: number) => env.SHARD.getByName(shardName(year, shardIndex));
+
+const request = (
+	participantId: string,
+	key: string,
+	type: ActionType,
+	options: { body?: string; limit?: number; replayOnly?: boolean } = {},
+): ActionRequest => ({
+	participantId,
+	idempotencyKey: key,
+	type,
+	fingerprint: `${type}:${options.body ?? ""}`,
+	blessing:
+		type === "blessing" ? { hans: options.body ?? "国泰民安", hant: options.body ?? "國泰民安", held: false } : null,
+	limit: options.limit ?? 10,
+	country: "JP",
+	...(options.replayOnly ? { replayOnly: true } : {}),
+});
+
+async function ceremonyOpen() {
+	await env.CEREMONY.getByName(`${year}`).getConfig(year, { shardCount: 4, openNow: true });
+}
+
+const accepted = (outcome: ActionOutcome | undefined) => outcomeOf(outcome as ActionOutcome, "accepted");
+
+const logOf = (shardIndex: number) =>
+	runInDurableObject(shardOf(shardIndex), (_instance, state) =>
+		state.storage.sql
+			.exec<{ participant_id: string; idempotency_key: string; status: number }>(
+				"SELECT participant_id, idempotency_key, status FROM actions ORDER BY seq",
+			)
+			.toArray(),
+	);
+
+describe("one batch at a shard", () => {
+	it("answers its actions as if they ran one after another: keys met twice, limits, refusals among acceptances", async () => {
+		await ceremonyOpen();
+		const own = identityOf(1);
+		const shard = shardOf(1);
+		const perform = (requests: ActionRequest[]) => shard.perform({ ...own, configVersion: 1 }, requests);
+
+		const first = await perform([
+			request("p1", "key-a", "flower"),
+			// The same key again in the same batch: the first answer, counted once.
+			request("p1", "key-a", "flower"),
+			// The same key with another body: refused.
+			request("p1", "key-a", "bow"),
+			// A second flower over a limit of one, refused, and its replay in the same batch.
+			request("p1", "key-b", "flower", { limit: 1 }),
+			request("p1", "key-b", "flower", { limit: 1 }),
+			// Another participant's key of the same name is another action.
+			request("p2", "key-a", "blessing"),
+			request("p1", "key-c", "incense"),
+			// A limit of two within one batch.
+			request("p3", "key-x", "flower", { limit: 2 }),
+			request("p3", "key-y", "flower", { limit: 2 }),
+			request("p3", "key-z", "flower", { limit: 2 }),
+			// Outside the window a new key counts nothing, in a batch with counted ones.
+			request("p4", "key-late", "bow", { replayOnly: true }),
+		]);
+		expect(first).toHaveLength(11);
+		const a = accepted(first[0]);
+		expect(first[1]).toEqual(a);
+		expect(first[2]).toEqual({ kind: "key-reused" });
+		expect(first[3]).toEqual({ kind: "over-limit", type: "flower", certificate: a.certificate });
+		expect(first[4]).toEqual(first[3]);
+		const blessing = accepted(first[5]);
+		expect(blessing.certificate).not.toBe(a.certificate);
+		const incense = accepted(first[6]);
+		expect(incense.certificate).toBe(a.certificate);
+		const x = accepted(first[7]);
+		const y = accepted(first[8]);
+		expect(y.certificate).toBe(x.certificate);
+		expect(first[9]).toEqual({ kind: "over-limit", type: "flower", certificate: x.certificate });
+		expect(first[10]).toEqual({ kind: "outside-window" });
+		expect(new Set([a, blessing, incense, x, y].map((o) => o.seq)).size).toBe(5);
+		expect(new Set([a, blessing, x].map((o) => o.certificate)).size).toBe(3);
+
+		// Replays of committed keys, among new actions and twice over: the first answers, nothing counted again.
+		const again = await perform([
+			request("p3", "key-z", "flower", { limit: 2 }),
+			request("p1", "key-a", "flower"),
+			request("p5", "key-n", "bow"),
+			request("p1", "key-b", "flower", { limit: 1 }),
+			request("p2", "key-a", "blessing"),
+			request("p1", "key-a", "flower"),
+			request("p5", "key-n", "bow"),
+			request("p1", "key-c", "flower"),
+		]);
+		expect(again[0]).toEqual(first[9]);
+		expect(again[1]).toEqual(a);
+		const bow = accepted(again[2]);
+		expect(again[3]).toEqual(first[3]);
+		expect(again[4]).toEqual(blessing);
+		expect(again[5]).toEqual(a);
+		expect(again[6]).toEqual(bow);
+		expect(again[7]).toEqual({ kind: "key-reused" });
+
+		// Concurrent RPCs with the same new key: one action, one answer.
+		const [left, right] = await Promise.all([
+			perform([request("p6", "key-twice", "incense"), request("p7", "key-left", "bow")]),
+			perform([request("p8", "key-right", "bow"), request("p6", "key-twice", "incense")]),
+		]);
+		expect(left?.[0]).toEqual(right?.[1]);
+		accepted(left?.[0]);
+
+		// The log has each key once, refusals with 409; the counters match it.
+		const log = await logOf(1);
+		expect(log.map((r) => `${r.participant_id}/${r.idempotency_key}/${r.status}`).sort()).toEqual(
+			[
+				"p1/key-a/201",
+				"p1/key-b/409",
+				"p2/key-a/201",
+				"p1/key-c/201",
+				"p3/key-x/201",
+				"p3/key-y/201",
+				"p3/key-z/409",
+				"p5/key-n/201",
+				"p6/key-twice/201",
+				"p7/key-left/201",
+				"p8/key-right/201",
+			].sort(),
+		);
+		const { audit } = outcomeOf(await shard.audit(own), "audited");
+		expect(audit.match).toBe(true);
+		expect(audit.counters).toEqual({
+			participants: 7,
+			actions: { flower: 3, incense: 2, bow: 3, blessing: 1 },
+			blessingsPublished: 1,
+		});
+		const { profile } = outcomeOf(await shard.profile(own, "p1"), "profile");
+		expect(profile).toMatchObject({
+			certificate: a.certificate,
+			region: "JP",
+			actions: { flower: 1, incense: 1, bow: 0, blessing: 0 },
+		});
+		expect(outcomeOf(await shard.profile(own, "p4"), "profile").profile.certificate).toBeNull();
+	});
+
+	it("answers an erased key 410 and a sealed shard's new keys 403 inside batches of counted actions", async () => {
+		await ceremonyOpen();
+		const own = identityOf(2);
+		const shard = shardOf(2);
+		const perform = (requests: ActionRequest[]) => shard.perform({ ...own, configVersion: 1 }, requests);
+
+		const [words, flower] = await perform([request("q1", "q-bless", "blessing"), request("q1", "q-flower", "flower")]);
+		accepted(words);
+		const counted = accepted(flower);
+		outcomeOf(await shard.erase(own, "q1"), "erased");
+
+		const mixed = await perform([
+			request("q2", "q-new", "bow"),
+			request("q1", "q-bless", "blessing"),
+			request("q1", "q-flower", "flower"),
+			request("q1", "q-bless", "blessing", { body: "另一句话" }),
+			request("q1", "q-bow", "bow"),
+		]);
+		const bow = accepted(mixed[0]);
+		expect(mixed[1]).toEqual({ kind: "erased" });
+		expect(mixed[2]).toEqual(counted);
+		expect(mixed[3]).toEqual({ kind: "erased" });
+		expect(accepted(mixed[4]).certificate).toBe(counted.certificate);
+
+		outcomeOf(await shard.seal(own), "snapshot");
+		const sealed = await perform([
+			request("q3", "q-after", "flower"),
+			request("q2", "q-new", "bow"),
+			request("q1", "q-bless", "blessing"),
+			request("q3", "q-after", "flower"),
+		]);
+		expect(sealed).toEqual([{ kind: "sealed" }, bow, { kind: "erased" }, { kind: "sealed" }]);
+
+		const { audit } = outcomeOf(await shard.audit(own), "audited");
+		expect(audit.match).toBe(true);
+		expect(audit.counters).toEqual({
+			participants: 2,
+			actions: { flower: 1, incense: 0, bow: 2, blessing: 1 },
+			blessingsPublished: 0,
+		});
+		expect((await logOf(2)).length).toBe(4);
+	});
+});
