@@ -1,3 +1,4 @@
+import { z } from "zod";
 import { isOverseas } from "../src/domain/regions";
 import { LiveClientMessage, type LivePong, type LiveTotals, UNKNOWN_LIVE_MESSAGE } from "../src/schemas/live";
 import { totalOf } from "./action-columns";
@@ -7,12 +8,13 @@ import type { BlessingWall } from "./ceremony-wall";
 import type { SnapshotMerge } from "./snapshot-merge";
 import type { SqlQuery } from "./sql";
 
-/** What a live socket remembers across hibernation. */
-interface SocketAttachment {
-	member: string;
-	connectedAt: number;
-	lastDigest: string | null;
-}
+/** What a live socket remembers across hibernation, parsed with this schema when the object wakes. */
+const SocketAttachment = z.object({
+	member: z.string(),
+	connectedAt: z.number(),
+	lastDigest: z.string().nullable(),
+});
+type SocketAttachment = z.infer<typeof SocketAttachment>;
 
 /**
  * The committee's live view: hibernating sockets, each sent the figures when they changed, at
@@ -93,7 +95,10 @@ export class LiveRoom {
 		const text = JSON.stringify(message);
 		let sent = 0;
 		for (const ws of this.ctx.getWebSockets()) {
-			const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+			// A socket not yet sent anything has no attachment, and one that does not parse is sent the figures anew.
+			const attachment = SocketAttachment.nullable()
+				.catch(null)
+				.parse(ws.deserializeAttachment() ?? null);
 			if (attachment?.lastDigest === digest) continue;
 			if (this.deliver(ws, text, digest, attachment ?? { member: "unknown", connectedAt: Date.now() })) sent++;
 		}

@@ -1,3 +1,4 @@
+import { z } from "zod";
 import type { Audit } from "../src/schemas/audit";
 import type { BlessingPage } from "../src/schemas/blessing";
 import type { CeremonyConfig } from "../src/schemas/ceremony";
@@ -14,10 +15,17 @@ import type { LeasedBlock } from "./certificate-lease";
  * another ceremony changes nothing and is answered `wrong-ceremony`.
  */
 
+/**
+ * The live socket arrives by fetch, not RPC: the request names the ceremony it means in this header,
+ * and a request for another ceremony is answered 421 with a `WrongCeremony` body.
+ */
+export const LIVE_YEAR_HEADER = "x-ceremony-year";
+
 export type NotFound = { kind: "not-found" };
 
 /** The object is another ceremony's (a call routed to the wrong object): nothing was done. */
-export type WrongCeremony = { kind: "wrong-ceremony"; detail: string };
+export const WrongCeremony = z.object({ kind: z.literal("wrong-ceremony"), detail: z.string() });
+export type WrongCeremony = z.infer<typeof WrongCeremony>;
 
 export type ConfigOutcome = { kind: "config"; config: CeremonyConfig } | NotFound | WrongCeremony;
 

@@ -32,6 +32,7 @@ import type {
 	TimeseriesOutcome,
 	WrongCeremony,
 } from "./ceremony-protocol";
+import { LIVE_YEAR_HEADER } from "./ceremony-protocol";
 import { CEREMONY_SCHEMA, ERASURE_SCHEMA, LIVE_SCHEMA, NAMES_SCHEMA, REPORT_SCHEMA } from "./ceremony-schema";
 import { AggregateTree, shardIdentities } from "./ceremony-tree";
 import { BlessingWall } from "./ceremony-wall";
@@ -267,8 +268,19 @@ export class CeremonyDO extends DurableObject<Env> {
 		return this.wrong(year) ?? this.live.useTicket(nonce, expiresAt);
 	}
 
-	/** Only the live URL arrives by fetch, for a member the Worker authenticated (and whose ticket it spent). */
+	/**
+	 * Only the live URL arrives by fetch, for a member the Worker authenticated (and whose ticket it
+	 * spent), naming its ceremony in a header as every RPC method names it in its first argument. A
+	 * request for another ceremony, or for none, is answered 421 with the `wrong-ceremony` outcome.
+	 */
 	override async fetch(request: Request): Promise<Response> {
+		const named = request.headers.get(LIVE_YEAR_HEADER);
+		const year = named && /^\d{1,6}$/.test(named) ? Number(named) : null;
+		const wrong =
+			year === null
+				? ({ kind: "wrong-ceremony", detail: `the live request names no ceremony (${LIVE_YEAR_HEADER})` } as const)
+				: this.wrong(year);
+		if (wrong) return Response.json(wrong, { status: 421 });
 		return this.live.connect(request);
 	}
 

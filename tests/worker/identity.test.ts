@@ -184,6 +184,24 @@ describe("a ceremony's identity", () => {
 		for (const [method, answer] of Object.entries(answers)) {
 			expect(answer.kind, `${method} for ${wrong}`).toBe("wrong-ceremony");
 		}
+		// The live socket, the one call that arrives by fetch, names its year too: a socket (or a poll)
+		// for another ceremony, or for none, is refused and no socket is accepted.
+		const live = (headers: Record<string, string>) =>
+			ceremony.fetch(`https://baizu.test/api/v1/admin/ceremonies/${wrong}/live`, {
+				headers: { "x-committee-member": "ada", ...headers },
+			});
+		for (const headers of <Record<string, string>[]>[
+			{ upgrade: "websocket", "x-ceremony-year": `${wrong}` },
+			{ "x-ceremony-year": `${wrong}` },
+			{ upgrade: "websocket" },
+			{ upgrade: "websocket", "x-ceremony-year": "" },
+		]) {
+			const refused = await live(headers);
+			expect(refused.status, `live socket with ${JSON.stringify(headers)}`).toBe(421);
+			expect(refused.webSocket).toBeNull();
+			expect(await refused.json()).toMatchObject({ kind: "wrong-ceremony" });
+		}
+		expect(await runInDurableObject(ceremony, (_instance, state) => state.getWebSockets().length)).toBe(0);
 		// An aggregator's identity carries the year: the tree refuses it as another aggregator's.
 		const aggregate = await ceremony.applyAggregate({ year: wrong, shardCount: 2, aggregatorIndex: 0 }, snapshotOf(0));
 		expect(aggregate.kind).toBe("wrong-aggregator");
@@ -192,6 +210,11 @@ describe("a ceremony's identity", () => {
 		// The ceremony still answers its own year.
 		const names = outcomeOf(await ceremony.nameQueue(year, "held", 10, undefined), "page").page;
 		expect(names.items.map((n) => n.participantId)).toEqual(["participant-a"]);
+		const own = await ceremony.fetch(`https://baizu.test/api/v1/admin/ceremonies/${year}/live`, {
+			headers: { "x-committee-member": "ada", "x-ceremony-year": `${year}` },
+		});
+		expect(own.status).toBe(200);
+		expect(await own.json()).toMatchObject({ type: "totals", stats: { year } });
 	});
 
 	it("is known from the object's name before it has a configuration", async () => {
