@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isOverseas } from "../src/domain/regions";
+import { presentStats } from "../src/present/figures";
 import { LiveClientMessage, type LivePong, type LiveTotals, UNKNOWN_LIVE_MESSAGE } from "../src/schemas/live";
 import { totalOf } from "./action-columns";
 import type { CeremonyFigures } from "./ceremony-figures";
@@ -18,7 +19,9 @@ type SocketAttachment = z.infer<typeof SocketAttachment>;
 
 /**
  * The committee's live view: hibernating sockets, each sent the figures when they changed, at
- * most once a second and only while someone is watching.
+ * most once a second and only while someone is watching. The object speaks to the committee's
+ * browser itself here, so, unlike its RPC outcomes, these messages are in their public shape
+ * (src/schemas/live.ts, made with src/present).
  */
 export class LiveRoom {
 	private broadcastTimer: ReturnType<typeof setTimeout> | null = null;
@@ -131,12 +134,12 @@ export class LiveRoom {
 	private message(): LiveTotals {
 		const year = this.year();
 		const now = Date.now();
-		const stats = this.figures.stats(year);
+		const stats = presentStats(year, this.figures.figures());
 		const total = totalOf(stats.actions);
 		this.rateSamples = [...this.rateSamples.filter((s) => now - s.at <= 10_000), { at: now, total }];
 		const oldest = this.rateSamples[0] as { at: number; total: number };
 		const ratePerSecond = now - oldest.at >= 1000 ? ((total - oldest.total) * 1000) / (now - oldest.at) : 0;
-		const regions = this.figures.regions(year).regions;
+		const regions = this.figures.regions().regions;
 		const known = regions.filter((r) => r.region !== "XX").reduce((n, r) => n + r.participants, 0);
 		const overseas = regions.filter((r) => isOverseas(r.region)).reduce((n, r) => n + r.participants, 0);
 		return {
