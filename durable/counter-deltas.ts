@@ -1,16 +1,7 @@
 import type { ActionType } from "../src/schemas/common";
-import type { SqlQuery, SqlText } from "./sql";
+import type { SqlQuery } from "./sql";
 
 const MINUTE_MS = 60_000;
-
-const ADD_TOTALS = `INSERT INTO totals (metric, n) SELECT value ->> 0, value ->> 1 FROM json_each(?) WHERE true
-	ON CONFLICT (metric) DO UPDATE SET n = n + excluded.n`;
-const ADD_REGIONS = `INSERT INTO region_counts (region, metric, n)
-	SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(?) WHERE true
-	ON CONFLICT (region, metric) DO UPDATE SET n = n + excluded.n`;
-const ADD_MINUTES = `INSERT INTO minute_counts (minute, type, n, version)
-	SELECT ?, value ->> 0, value ->> 1, ? FROM json_each(?) WHERE true
-	ON CONFLICT (minute, type) DO UPDATE SET n = n + excluded.n, version = excluded.version`;
 
 /** The counter changes of one batch, written once per batch rather than once per action. */
 export class CounterDeltas {
@@ -43,10 +34,16 @@ export class CounterDeltas {
 	}
 
 	/** One statement per counter table, over the batch's changes as a JSON array. */
-	write(sql: SqlText, version: number): void {
-		sql(ADD_TOTALS, JSON.stringify([...this.totals]));
-		sql(ADD_REGIONS, JSON.stringify([...this.regions].map(([key, n]) => [...key.split("\u0000"), n])));
-		sql(ADD_MINUTES, this.minute, version, JSON.stringify([...this.minutes]));
+	write(sql: SqlQuery, version: number): void {
+		sql`INSERT INTO totals (metric, n) SELECT value ->> 0, value ->> 1 FROM json_each(${JSON.stringify([...this.totals])}) WHERE true
+			ON CONFLICT (metric) DO UPDATE SET n = n + excluded.n`;
+		const regions = [...this.regions].map(([key, n]) => [...key.split("\u0000"), n]);
+		sql`INSERT INTO region_counts (region, metric, n)
+			SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(${JSON.stringify(regions)}) WHERE true
+			ON CONFLICT (region, metric) DO UPDATE SET n = n + excluded.n`;
+		sql`INSERT INTO minute_counts (minute, type, n, version)
+			SELECT ${this.minute}, value ->> 0, value ->> 1, ${version} FROM json_each(${JSON.stringify([...this.minutes])}) WHERE true
+			ON CONFLICT (minute, type) DO UPDATE SET n = n + excluded.n, version = excluded.version`;
 	}
 }
 

@@ -7,7 +7,7 @@ import { CounterDeltas } from "./counter-deltas";
 import type { PushSchedule } from "./push-schedule";
 import type { ActionOutcome, ActionRequest, BlessingState } from "./shard-protocol";
 import type { ShardState } from "./shard-state";
-import { type SqlQuery, type SqlText, sqlTextOf } from "./sql";
+import type { SqlQuery } from "./sql";
 
 /**
  * The shard's action log: a batch of actions committed in one transaction, each checked against
@@ -15,7 +15,6 @@ import { type SqlQuery, type SqlText, sqlTextOf } from "./sql";
  */
 export class ActionLog {
 	private fingerprintKey: Promise<CryptoKey> | null = null;
-	private readonly sqlText: SqlText;
 
 	constructor(
 		private readonly sql: SqlQuery,
@@ -23,9 +22,7 @@ export class ActionLog {
 		private readonly state: ShardState,
 		private readonly lease: CertificateLease,
 		private readonly pushes: PushSchedule,
-	) {
-		this.sqlText = sqlTextOf(storage);
-	}
+	) {}
 
 	/**
 	 * Commits the batch in one transaction: every outcome is durable before the caller sees it (the
@@ -91,7 +88,7 @@ export class ActionLog {
 		const sealed = state.sealed === 1;
 		const deltas = new CounterDeltas(now);
 		this.lease.begin(state.lease_next, state.lease_end);
-		const loaded = loadBatch(this.sqlText, requests);
+		const loaded = loadBatch(this.sql, requests);
 		const participants = new Map<string, Participant>();
 		const logged = new Map<string, LogEntry>();
 		const entries: LogEntry[] = [];
@@ -167,17 +164,17 @@ export class ActionLog {
 		});
 
 		addToParticipants(
-			this.sqlText,
+			this.sql,
 			now,
 			[...participants].flatMap(([participantId, p]) =>
 				p.added ? [{ participantId, region: p.region, certificate: p.certificate, added: p.added }] : [],
 			),
 		);
-		logActions(this.sqlText, now, entries);
+		logActions(this.sql, now, entries);
 		for (const { outcome, entry } of pending) outcome.seq = entry.seq;
 		if (deltas.isEmpty) return { outcomes, version: null };
 		const version = state.version + 1;
-		deltas.write(this.sqlText, version);
+		deltas.write(this.sql, version);
 		this.state.writeBatch(version, this.lease.used);
 		return { outcomes, version };
 	}

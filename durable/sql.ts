@@ -41,17 +41,3 @@ export function sqlOf(storage: DurableObjectStorage): SqlQuery {
 export function migrate(storage: DurableObjectStorage, script: string): void {
 	storage.sql.exec(script);
 }
-
-/**
- * A statement whose text is built in code from constant lists (ACTION_TYPES, never input), for
- * the few statements whose columns follow that list; values are still always bound.
- */
-export type SqlText = <Row extends Record<string, SqlStorageValue> = Record<string, SqlStorageValue>>(
-	text: string,
-	...values: SqlStorageValue[]
-) => Row[];
-
-export function sqlTextOf(storage: DurableObjectStorage): SqlText {
-	return <Row extends Record<string, SqlStorageValue>>(text: string, ...values: SqlStorageValue[]) =>
-		storage.sql.exec<Row>(text, ...values).toArray();
-}
