@@ -1,4 +1,5 @@
 import { ACTION_TYPES, type ActionCounts, perActionType } from "../src/schemas/common";
+import { SqlFragment } from "./sql";
 
 /**
  * The per-action-type columns of the counter tables, one per entry of ACTION_TYPES. Their names come
@@ -20,3 +21,22 @@ export const countsOf = (row: Partial<Record<keyof ActionCounts, number | null>>
 
 /** All actions of all types. */
 export const totalOf = (counts: ActionCounts) => ACTION_TYPES.reduce((sum, type) => sum + counts[type], 0);
+
+/** For the sql tag: the action columns' names, `flower, incense, ...`. */
+export const actionColumnList = new SqlFragment(ACTION_COLUMNS);
+
+/** For the sql tag: the counts bound in the columns' order, `?, ?, ...`. */
+export const actionValues = (counts: ActionCounts) =>
+	new SqlFragment(
+		ACTION_TYPES.map(() => "?").join(", "),
+		ACTION_TYPES.map((type) => counts[type]),
+	);
+
+/** For the sql tag: an aggregate of every action column, `sum(flower) AS flower, ...`. */
+export const actionAggregates = (aggregate: (column: string) => string) =>
+	new SqlFragment(actionColumnAggregates(aggregate));
+
+/** For the sql tag: an upsert's assignments taking every action column from the new row. */
+export const actionColumnsFromExcluded = new SqlFragment(
+	ACTION_TYPES.map((type) => `${type} = excluded.${type}`).join(", "),
+);

@@ -1,14 +1,18 @@
-import type { Audit, AuditDifference, Tally, TreeComparison } from "../src/schemas/audit";
+import type { Tally } from "../src/schemas/audit";
 import type { CeremonyConfig } from "../src/schemas/ceremony";
 import { ACTION_TYPES, zeroCounts } from "../src/schemas/common";
 import type { CertificateLedger } from "./ceremony-certificates";
 import type { CeremonyFigures } from "./ceremony-figures";
+import type { AuditDifference, AuditReport, TreeComparison } from "./ceremony-protocol";
 import { type AggregateTree, shardIdentities } from "./ceremony-tree";
 import type { ShardDO } from "./shard";
 import type { ShardAudit, ShardRecount } from "./shard-protocol";
 import type { SnapshotMerge } from "./snapshot-merge";
 
 const MAX_DIFFERENCES = 100;
+
+/** Which figure a difference is of: a difference without its metric and values. */
+type Where<D = AuditDifference> = D extends AuditDifference ? Omit<D, "metric" | "recount" | "tree"> : never;
 const METRICS = ["participants", ...ACTION_TYPES] as const;
 
 /** The whole ceremony recounted from its shards' logs: totals, and per region and per minute. */
@@ -18,7 +22,7 @@ interface Recount {
 	minutes: Map<string, number>;
 }
 
-const minuteKey = (minute: number, type: string) => `${new Date(minute).toISOString()}\u0000${type}`;
+const minuteKey = (minute: number, type: string) => `${minute}\u0000${type}`;
 
 function sumOf(shards: Array<{ audit: ShardAudit; recount: ShardRecount }>): Recount {
 	const totals: Tally = { participants: 0, actions: zeroCounts(), blessingsPublished: 0 };
@@ -61,7 +65,7 @@ export class CeremonyAuditor {
 		private readonly shard: (year: number, index: number) => DurableObjectStub<ShardDO>,
 	) {}
 
-	async audit(config: CeremonyConfig): Promise<Audit> {
+	async audit(config: CeremonyConfig): Promise<AuditReport> {
 		const year = config.year;
 		const shards = await Promise.all(
 			shardIdentities(config).map(async (id) => {
@@ -74,10 +78,8 @@ export class CeremonyAuditor {
 		const held = this.compare(recount);
 		await this.tree.gather(config, "refresh");
 		const pulled = this.compare(recount);
-		const stats = this.figures.stats(year);
-		const totals = tallyOf(stats);
+		const totals = tallyOf(this.figures.figures());
 		return {
-			year,
 			match: shards.every((s) => s.audit.match) && pulled.match && sameTally(recount.totals, totals),
 			recount: recount.totals,
 			held,
@@ -91,19 +93,21 @@ export class CeremonyAuditor {
 	/** The recount against the tree's merged snapshots: totals, every region, every minute bucket. */
 	private compare(recount: Recount): TreeComparison {
 		const differences: AuditDifference[] = [];
-		const differ = (scope: AuditDifference["scope"], key: string | null, metric: string, a: number, b: number) => {
-			if (a !== b) differences.push({ scope, key, metric, recount: a, tree: b });
+		const differ = (where: Where, metric: string, a: number, b: number) => {
+			if (a !== b) differences.push({ ...where, metric, recount: a, tree: b });
 		};
+		const total: Where = { scope: "total" };
 		const tally = this.merge.tally();
-		differ("total", null, "participants", recount.totals.participants, tally.participants);
-		for (const type of ACTION_TYPES) differ("total", null, type, recount.totals.actions[type], tally.actions[type]);
-		differ("total", null, "blessingsPublished", recount.totals.blessingsPublished, tally.blessingsPublished);
+		differ(total, "participants", recount.totals.participants, tally.participants);
+		for (const type of ACTION_TYPES) differ(total, type, recount.totals.actions[type], tally.actions[type]);
+		differ(total, "blessingsPublished", recount.totals.blessingsPublished, tally.blessingsPublished);
 
 		const heldRegions = new Map(this.merge.regions().map((r) => [r.region, r]));
 		for (const region of new Set([...recount.regions.keys(), ...heldRegions.keys()])) {
 			const counted = recount.regions.get(region);
 			const held = heldRegions.get(region);
-			for (const metric of METRICS) differ("region", region, metric, counted?.[metric] ?? 0, held?.[metric] ?? 0);
+			for (const metric of METRICS)
+				differ({ scope: "region", region }, metric, counted?.[metric] ?? 0, held?.[metric] ?? 0);
 		}
 
 		const heldMinutes = new Map(
@@ -111,7 +115,8 @@ export class CeremonyAuditor {
 		);
 		for (const key of new Set([...recount.minutes.keys(), ...heldMinutes.keys()])) {
 			const [minute, type] = key.split("\u0000") as [string, string];
-			differ("minute", minute, type, recount.minutes.get(key) ?? 0, heldMinutes.get(key) ?? 0);
+			const where: Where = { scope: "minute", minute: Number(minute) };
+			differ(where, type, recount.minutes.get(key) ?? 0, heldMinutes.get(key) ?? 0);
 		}
 		return { match: differences.length === 0, differences: differences.slice(0, MAX_DIFFERENCES) };
 	}

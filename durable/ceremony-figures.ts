@@ -1,9 +1,34 @@
+import { z } from "zod";
 import { UNKNOWN_REGION } from "../src/domain/regions";
 import { type ActionCounts, zeroCounts } from "../src/schemas/common";
-import { type Interval, RegionsStats, Stats, type Timeseries } from "../src/schemas/stats";
-import { countsOf } from "./action-columns";
+import { RegionsStats, Stats } from "../src/schemas/stats";
+import { Figures, RegionFigures, type Series } from "./ceremony-protocol";
 import type { SnapshotMerge } from "./snapshot-merge";
 import type { SqlQuery } from "./sql";
+
+/**
+ * Figures frozen by a release before the RPC outcomes carried domain data were stored in their
+ * public shape: read either.
+ */
+const FrozenFigures = z.union([
+	Figures,
+	Stats.transform(
+		({ year: _year, updatedAt, ...f }): Figures => ({
+			...f,
+			takenAt: updatedAt === null ? null : Date.parse(updatedAt),
+		}),
+	),
+]);
+const FrozenRegions = z.union([
+	RegionFigures,
+	RegionsStats.transform(
+		({ regions, final, updatedAt }): RegionFigures => ({
+			regions: regions.map(({ region, participants, actions }) => ({ region, participants, ...actions })),
+			final,
+			takenAt: updatedAt === null ? null : Date.parse(updatedAt),
+		}),
+	),
+]);
 
 /** The figures readers see: the sum of the tree's snapshots while open, frozen at the close. */
 export class CeremonyFigures {
@@ -12,63 +37,47 @@ export class CeremonyFigures {
 		private readonly merge: SnapshotMerge,
 	) {}
 
-	stats(year: number): Stats {
+	figures(): Figures {
 		const frozen = this.sql<{ final_stats: string | null }>`SELECT final_stats FROM ceremony_state WHERE id = 1`[0]
 			?.final_stats;
 		const sum = this.merge.tally();
 		// Nothing is counted after the close, but a participant may still erase a published blessing
 		// (and the committee hide one): the published count follows them.
-		if (frozen) return { ...Stats.parse(JSON.parse(frozen)), blessingsPublished: sum.blessingsPublished };
+		if (frozen) return { ...FrozenFigures.parse(JSON.parse(frozen)), blessingsPublished: sum.blessingsPublished };
 		const countries = this.merge.regions().filter((r) => r.region !== UNKNOWN_REGION && r.participants > 0).length;
 		return {
-			year,
 			participants: sum.participants,
 			actions: sum.actions,
 			blessingsPublished: sum.blessingsPublished,
 			countries,
 			final: false,
-			updatedAt: sum.takenAt === null ? null : new Date(sum.takenAt).toISOString(),
+			takenAt: sum.takenAt,
 		};
 	}
 
-	regions(year: number): RegionsStats {
+	regions(): RegionFigures {
 		const frozen = this.sql<{ final_regions: string | null }>`SELECT final_regions FROM ceremony_state WHERE id = 1`[0]
 			?.final_regions;
-		if (frozen) return RegionsStats.parse(JSON.parse(frozen));
-		const takenAt = this.merge.tally().takenAt;
-		return {
-			year,
-			regions: this.merge.regions().map((r) => ({
-				region: r.region,
-				participants: r.participants,
-				actions: countsOf(r),
-			})),
-			final: false,
-			updatedAt: takenAt === null ? null : new Date(takenAt).toISOString(),
-		};
+		if (frozen) return FrozenRegions.parse(JSON.parse(frozen));
+		return { regions: this.merge.regions(), final: false, takenAt: this.merge.tally().takenAt };
 	}
 
-	timeseries(year: number, interval: Interval, from: number, to: number, final: boolean): Timeseries {
-		const width = interval === "1h" ? 3_600_000 : 60_000;
+	/** Actions per minute or per hour (`width` ms) in [from, to). */
+	series(width: number, from: number, to: number, final: boolean): Series {
 		const points = new Map<number, ActionCounts>();
 		for (const row of this.merge.series(width, from, to)) {
 			const point = points.get(row.minute) ?? zeroCounts();
 			point[row.type] = row.n;
 			points.set(row.minute, point);
 		}
-		return {
-			year,
-			interval,
-			points: [...points].map(([at, actions]) => ({ at: new Date(at).toISOString(), actions })),
-			final,
-		};
+		return { points: [...points].map(([at, actions]) => ({ at, actions })), final };
 	}
 
 	/** The close: the figures as they are now, kept as they are from here on. */
-	freeze(year: number): void {
-		const stats = { ...this.stats(year), final: true };
-		const regions = { ...this.regions(year), final: true };
+	freeze(): void {
+		const figures: Figures = { ...this.figures(), final: true };
+		const regions: RegionFigures = { ...this.regions(), final: true };
 		this
-			.sql`UPDATE ceremony_state SET final_stats = ${JSON.stringify(stats)}, final_regions = ${JSON.stringify(regions)} WHERE id = 1`;
+			.sql`UPDATE ceremony_state SET final_stats = ${JSON.stringify(figures)}, final_regions = ${JSON.stringify(regions)} WHERE id = 1`;
 	}
 }

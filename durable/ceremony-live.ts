@@ -1,4 +1,6 @@
+import { z } from "zod";
 import { isOverseas } from "../src/domain/regions";
+import { presentStats } from "../src/present/figures";
 import { LiveClientMessage, type LivePong, type LiveTotals, UNKNOWN_LIVE_MESSAGE } from "../src/schemas/live";
 import { totalOf } from "./action-columns";
 import type { CeremonyFigures } from "./ceremony-figures";
@@ -7,16 +9,19 @@ import type { BlessingWall } from "./ceremony-wall";
 import type { SnapshotMerge } from "./snapshot-merge";
 import type { SqlQuery } from "./sql";
 
-/** What a live socket remembers across hibernation. */
-interface SocketAttachment {
-	member: string;
-	connectedAt: number;
-	lastDigest: string | null;
-}
+/** What a live socket remembers across hibernation, parsed with this schema when the object wakes. */
+const SocketAttachment = z.object({
+	member: z.string(),
+	connectedAt: z.number(),
+	lastDigest: z.string().nullable(),
+});
+type SocketAttachment = z.infer<typeof SocketAttachment>;
 
 /**
  * The committee's live view: hibernating sockets, each sent the figures when they changed, at
- * most once a second and only while someone is watching.
+ * most once a second and only while someone is watching. The object speaks to the committee's
+ * browser itself here, so, unlike its RPC outcomes, these messages are in their public shape
+ * (src/schemas/live.ts, made with src/present).
  */
 export class LiveRoom {
 	private broadcastTimer: ReturnType<typeof setTimeout> | null = null;
@@ -93,7 +98,10 @@ export class LiveRoom {
 		const text = JSON.stringify(message);
 		let sent = 0;
 		for (const ws of this.ctx.getWebSockets()) {
-			const attachment = ws.deserializeAttachment() as SocketAttachment | null;
+			// A socket not yet sent anything has no attachment, and one that does not parse is sent the figures anew.
+			const attachment = SocketAttachment.nullable()
+				.catch(null)
+				.parse(ws.deserializeAttachment() ?? null);
 			if (attachment?.lastDigest === digest) continue;
 			if (this.deliver(ws, text, digest, attachment ?? { member: "unknown", connectedAt: Date.now() })) sent++;
 		}
@@ -126,12 +134,12 @@ export class LiveRoom {
 	private message(): LiveTotals {
 		const year = this.year();
 		const now = Date.now();
-		const stats = this.figures.stats(year);
+		const stats = presentStats(year, this.figures.figures());
 		const total = totalOf(stats.actions);
 		this.rateSamples = [...this.rateSamples.filter((s) => now - s.at <= 10_000), { at: now, total }];
 		const oldest = this.rateSamples[0] as { at: number; total: number };
 		const ratePerSecond = now - oldest.at >= 1000 ? ((total - oldest.total) * 1000) / (now - oldest.at) : 0;
-		const regions = this.figures.regions(year).regions;
+		const regions = this.figures.regions().regions;
 		const known = regions.filter((r) => r.region !== "XX").reduce((n, r) => n + r.participants, 0);
 		const overseas = regions.filter((r) => isOverseas(r.region)).reduce((n, r) => n + r.participants, 0);
 		return {

@@ -1,7 +1,6 @@
 import { parseActionId } from "../src/domain/shard-routing";
 import type { CeremonyConfig } from "../src/schemas/ceremony";
-import type { NamePage, NameUnderReview } from "../src/schemas/moderation";
-import type { ModerationOutcome, NameModerationOutcome } from "./ceremony-protocol";
+import type { ModerationOutcome, NameModerationOutcome, NameUnderReview, Page } from "./ceremony-protocol";
 import { type BlessingWall, parseCursor } from "./ceremony-wall";
 import type { ShardDO } from "./shard";
 import type { SqlQuery } from "./sql";
@@ -16,13 +15,13 @@ type NameRow = {
 	moderated_at: number | null;
 };
 
-const presentName = (r: Omit<NameRow, "state"> & { state: NameUnderReview["state"] }): NameUnderReview => ({
+const nameOf = (r: Omit<NameRow, "state"> & { state: NameUnderReview["state"] }): NameUnderReview => ({
 	participantId: r.participant_id,
 	displayName: r.display_name,
 	state: r.state,
-	createdAt: new Date(r.created_at).toISOString(),
+	createdAt: r.created_at,
 	moderatedBy: r.moderated_by,
-	moderatedAt: r.moderated_at === null ? null : new Date(r.moderated_at).toISOString(),
+	moderatedAt: r.moderated_at,
 });
 
 /**
@@ -66,14 +65,14 @@ export class Moderation {
 	}
 
 	/** Held or hidden display names, newest first. */
-	nameQueue(state: "held" | "hidden", limit: number, cursor: string | undefined): NamePage {
+	nameQueue(state: "held" | "hidden", limit: number, cursor: string | undefined): Page<NameUnderReview> {
 		const [at, id] = parseCursor(cursor);
 		const rows = this.sql<NameRow>`SELECT * FROM names WHERE state = ${state}
 			AND (created_at < ${at} OR (created_at = ${at} AND participant_id < ${id}))
 			ORDER BY created_at DESC, participant_id DESC LIMIT ${limit + 1}`;
 		const last = rows[limit - 1];
 		return {
-			items: rows.slice(0, limit).map(presentName),
+			items: rows.slice(0, limit).map(nameOf),
 			nextCursor: rows.length > limit && last ? `${last.created_at}_${last.participant_id}` : null,
 		};
 	}
@@ -103,14 +102,14 @@ export class Moderation {
 			this.wall.nameRestored(participantId, name);
 			return {
 				kind: "moderated",
-				entry: presentName({ ...row, display_name: name, state, moderated_by: member, moderated_at: now }),
+				entry: nameOf({ ...row, display_name: name, state, moderated_by: member, moderated_at: now }),
 			};
 		}
 		this.sql`UPDATE names SET state = 'hidden', display_name = ${name}, moderated_by = ${member}, moderated_at = ${now}
 			WHERE participant_id = ${participantId}`;
 		return {
 			kind: "moderated",
-			entry: presentName({ ...row, display_name: name, state: "hidden", moderated_by: member, moderated_at: now }),
+			entry: nameOf({ ...row, display_name: name, state: "hidden", moderated_by: member, moderated_at: now }),
 		};
 	}
 }

@@ -1,6 +1,5 @@
-import type { Blessing, BlessingPage } from "../src/schemas/blessing";
-import type { ModeratedBlessing, ModerationPage, QueueState } from "../src/schemas/moderation";
-import type { ReportOutcome } from "./ceremony-protocol";
+import type { QueueState } from "../src/schemas/moderation";
+import { ModeratedBlessing, type Page, type ReportOutcome, type WallBlessing } from "./ceremony-protocol";
 import type { WallEntry } from "./snapshot-protocol";
 import type { SqlQuery } from "./sql";
 
@@ -30,21 +29,24 @@ export function parseCursor(cursor: string | undefined): [number, string] {
 		: [Number.MAX_SAFE_INTEGER, "~"];
 }
 
-const presentBlessing = (r: WallRow): Blessing => ({
+const blessingOf = (r: WallRow): WallBlessing => ({
 	id: r.id,
-	text: { "zh-Hans": r.text_hans, "zh-Hant": r.text_hant },
+	hans: r.text_hans,
+	hant: r.text_hant,
 	displayName: r.display_name,
 	region: r.region,
-	createdAt: new Date(r.created_at).toISOString(),
+	createdAt: r.created_at,
 });
 
-const presentModerated = (r: WallRow): ModeratedBlessing => ({
-	...presentBlessing(r),
-	state: r.state as ModeratedBlessing["state"],
-	reports: r.reports,
-	moderatedBy: r.moderated_by,
-	moderatedAt: r.moderated_at === null ? null : new Date(r.moderated_at).toISOString(),
-});
+/** The stored state is checked, not cast: an erased row is never moderated or queued. */
+const moderatedOf = (r: WallRow): ModeratedBlessing =>
+	ModeratedBlessing.parse({
+		...blessingOf(r),
+		state: r.state,
+		reports: r.reports,
+		moderatedBy: r.moderated_by,
+		moderatedAt: r.moderated_at,
+	});
 
 /** The blessing wall: a bounded recent window of published blessings, all held ones, and their reports. */
 export class BlessingWall {
@@ -76,16 +78,16 @@ export class BlessingWall {
 		return rows.length > limit && last ? `${last.created_at}_${last.id}` : null;
 	}
 
-	published(limit: number, cursor: string | undefined): BlessingPage {
+	published(limit: number, cursor: string | undefined): Page<WallBlessing> {
 		const rows = this.page("published", 0, limit, cursor);
-		return { items: rows.slice(0, limit).map(presentBlessing), nextCursor: this.nextCursor(rows, limit) };
+		return { items: rows.slice(0, limit).map(blessingOf), nextCursor: this.nextCursor(rows, limit) };
 	}
 
 	/** The moderation queue: held blessings, reported ones still published, or hidden ones; newest first. */
-	queue(state: QueueState, limit: number, cursor: string | undefined): ModerationPage {
+	queue(state: QueueState, limit: number, cursor: string | undefined): Page<ModeratedBlessing> {
 		const [wallState, minReports] = state === "reported" ? ["published", 1] : [state, 0];
 		const rows = this.page(wallState, minReports, limit, cursor);
-		return { items: rows.slice(0, limit).map(presentModerated), nextCursor: this.nextCursor(rows, limit) };
+		return { items: rows.slice(0, limit).map(moderatedOf), nextCursor: this.nextCursor(rows, limit) };
 	}
 
 	queueSizes(): { held: number; reported: number } {
@@ -103,7 +105,7 @@ export class BlessingWall {
 	moderated(blessingId: string, state: "published" | "hidden", member: string, at: number): ModeratedBlessing {
 		const updated = this.sql<WallRow>`UPDATE wall SET state = ${state}, moderated_by = ${member}, moderated_at = ${at}
 			WHERE id = ${blessingId} RETURNING *`[0] as WallRow;
-		return presentModerated(updated);
+		return moderatedOf(updated);
 	}
 
 	/** Blessings sent while the participant's name was held went out without it. */

@@ -32,6 +32,7 @@ import type {
 	TimeseriesOutcome,
 	WrongCeremony,
 } from "./ceremony-protocol";
+import { liveRequestYear } from "./ceremony-protocol";
 import { CEREMONY_SCHEMA, ERASURE_SCHEMA, LIVE_SCHEMA, NAMES_SCHEMA, REPORT_SCHEMA } from "./ceremony-schema";
 import { AggregateTree, shardIdentities } from "./ceremony-tree";
 import { BlessingWall } from "./ceremony-wall";
@@ -148,18 +149,19 @@ export class CeremonyDO extends DurableObject<Env> {
 	// ---- public reads ----
 
 	async stats(year: number): Promise<StatsOutcome> {
-		return this.wrong(year) ?? { kind: "stats", stats: this.figures.stats(year) };
+		return this.wrong(year) ?? { kind: "figures", figures: this.figures.figures() };
 	}
 
 	async regions(year: number): Promise<RegionsOutcome> {
-		return this.wrong(year) ?? { kind: "regions", regions: this.figures.regions(year) };
+		return this.wrong(year) ?? { kind: "regions", regions: this.figures.regions() };
 	}
 
 	async timeseries(year: number, interval: Interval, from: number, to: number): Promise<TimeseriesOutcome> {
 		const wrong = this.wrong(year);
 		if (wrong) return wrong;
 		const closed = this.config.read()?.closedAt != null;
-		return { kind: "timeseries", timeseries: this.figures.timeseries(year, interval, from, to, closed) };
+		const width = interval === "1h" ? 3_600_000 : 60_000;
+		return { kind: "series", series: this.figures.series(width, from, to, closed) };
 	}
 
 	async blessings(year: number, limit: number, cursor: string | undefined): Promise<BlessingPageOutcome> {
@@ -267,8 +269,19 @@ export class CeremonyDO extends DurableObject<Env> {
 		return this.wrong(year) ?? this.live.useTicket(nonce, expiresAt);
 	}
 
-	/** Only the live URL arrives by fetch, for a member the Worker authenticated (and whose ticket it spent). */
+	/**
+	 * Only the live URL arrives by fetch, for a member the Worker authenticated (and whose ticket it
+	 * spent). It names its ceremony, as every RPC method does in its first argument: in a header, or
+	 * (from a Worker of the previous release) in its path. A request for another ceremony, or for
+	 * none, is answered 421 with the `wrong-ceremony` outcome, and no socket is opened.
+	 */
 	override async fetch(request: Request): Promise<Response> {
+		const year = liveRequestYear(request);
+		const wrong =
+			year === null
+				? ({ kind: "wrong-ceremony", detail: "the live request names no ceremony" } as const)
+				: this.wrong(year);
+		if (wrong) return Response.json(wrong, { status: 421 });
 		return this.live.connect(request);
 	}
 
@@ -307,10 +320,10 @@ export class CeremonyDO extends DurableObject<Env> {
 		if (!config) return { kind: "not-found" };
 		if (config.closedAt === null) {
 			await this.tree.gather(config, "seal");
-			this.figures.freeze(year);
+			this.figures.freeze();
 			this.config.save({ ...config, closedAt: Date.now(), version: config.version + 1 });
 			this.live.changed();
 		}
-		return { kind: "closed", stats: this.figures.stats(year) };
+		return { kind: "closed", figures: this.figures.figures() };
 	}
 }

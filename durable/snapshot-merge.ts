@@ -1,5 +1,12 @@
 import type { ActionCounts } from "../src/schemas/common";
-import { actionColumnDefinitions, countsOf } from "./action-columns";
+import {
+	actionAggregates,
+	actionColumnDefinitions,
+	actionColumnList,
+	actionColumnsFromExcluded,
+	actionValues,
+	countsOf,
+} from "./action-columns";
 import type { ApplyOutcome, MinuteCount, RegionCounts, ShardStatus, Snapshot } from "./snapshot-protocol";
 import type { SqlQuery } from "./sql";
 
@@ -129,12 +136,12 @@ export class SnapshotMerge {
 			}
 			const version = this.version + 1;
 			this.sql`INSERT OR REPLACE INTO child_snapshots
-				(child, version, taken_at, received_at, sealed, participants, flower, incense, bow, blessing, blessings_published)
+				(child, version, taken_at, received_at, sealed, participants, ${actionColumnList}, blessings_published)
 				VALUES (${s.child}, ${s.version}, ${s.takenAt}, ${now}, ${s.sealed ? 1 : 0}, ${s.participants},
-					${s.actions.flower}, ${s.actions.incense}, ${s.actions.bow}, ${s.actions.blessing}, ${s.blessingsPublished})`;
+					${actionValues(s.actions)}, ${s.blessingsPublished})`;
 			for (const r of s.regions) {
-				this.sql`INSERT OR REPLACE INTO child_regions (child, region, participants, flower, incense, bow, blessing)
-					VALUES (${s.child}, ${r.region}, ${r.participants}, ${r.flower}, ${r.incense}, ${r.bow}, ${r.blessing})`;
+				this.sql`INSERT OR REPLACE INTO child_regions (child, region, participants, ${actionColumnList})
+					VALUES (${s.child}, ${r.region}, ${r.participants}, ${actionValues(r)})`;
 			}
 			for (const m of s.minutes) {
 				const before =
@@ -149,13 +156,12 @@ export class SnapshotMerge {
 			}
 			for (const st of s.shards) {
 				this.sql`INSERT INTO shard_status
-					(shard, version, taken_at, received_at, sealed, participants, flower, incense, bow, blessing, blessings_published)
+					(shard, version, taken_at, received_at, sealed, participants, ${actionColumnList}, blessings_published)
 					VALUES (${st.shardIndex}, ${st.version}, ${st.takenAt}, ${st.receivedAt}, ${st.sealed ? 1 : 0}, ${st.participants},
-						${st.actions.flower}, ${st.actions.incense}, ${st.actions.bow}, ${st.actions.blessing}, ${st.blessingsPublished})
+						${actionValues(st.actions)}, ${st.blessingsPublished})
 					ON CONFLICT (shard) DO UPDATE SET version = excluded.version, taken_at = excluded.taken_at,
 						received_at = excluded.received_at, sealed = excluded.sealed, participants = excluded.participants,
-						flower = excluded.flower, incense = excluded.incense, bow = excluded.bow, blessing = excluded.blessing,
-						blessings_published = excluded.blessings_published
+						${actionColumnsFromExcluded}, blessings_published = excluded.blessings_published
 					WHERE excluded.version >= shard_status.version`;
 			}
 			this.sql`UPDATE merge_state SET version = ${version} WHERE id = 1`;
@@ -166,8 +172,7 @@ export class SnapshotMerge {
 	/** The sum of the children's counters, and the time of the newest snapshot among them. */
 	tally(): Tally & { takenAt: number | null } {
 		const row = this.sql<CountsRow & { taken_at: number | null }>`
-			SELECT coalesce(sum(participants), 0) AS participants, coalesce(sum(flower), 0) AS flower,
-				coalesce(sum(incense), 0) AS incense, coalesce(sum(bow), 0) AS bow, coalesce(sum(blessing), 0) AS blessing,
+			SELECT coalesce(sum(participants), 0) AS participants, ${actionAggregates((c) => `coalesce(sum(${c}), 0)`)},
 				coalesce(sum(blessings_published), 0) AS blessings_published, max(taken_at) AS taken_at
 			FROM child_snapshots`[0];
 		return {
@@ -181,8 +186,7 @@ export class SnapshotMerge {
 	/** Per region, summed over the children; most participants first. */
 	regions(): RegionCounts[] {
 		return this.sql<RegionCounts>`
-			SELECT region, sum(participants) AS participants, sum(flower) AS flower, sum(incense) AS incense,
-				sum(bow) AS bow, sum(blessing) AS blessing
+			SELECT region, sum(participants) AS participants, ${actionAggregates((c) => `sum(${c})`)}
 			FROM child_regions GROUP BY region ORDER BY participants DESC, region ASC`;
 	}
 

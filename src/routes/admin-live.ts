@@ -1,4 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
+import { LIVE_YEAR_HEADER, WrongCeremony } from "../../durable/ceremony-protocol";
 import { issueTicket, verifyTicket } from "../auth/live-ticket";
 import { ceremonyAnswer, ceremonyStub, loadCeremony } from "../ceremonies";
 import { nextCeremonyYear } from "../domain/calendar";
@@ -101,6 +102,9 @@ adminLive.openapi(
 		}
 		const headers = new Headers(c.req.raw.headers);
 		headers.set("x-committee-member", fromHeader?.name ?? fromTicket?.member ?? "unknown");
-		return stub.fetch(new Request(c.req.raw.url, { method: "GET", headers }));
+		headers.set(LIVE_YEAR_HEADER, `${year}`);
+		const answer = await stub.fetch(new Request(c.req.raw.url, { method: "GET", headers }));
+		if (answer.status === 421) ceremonyAnswer(WrongCeremony.parse(await answer.json()));
+		return answer;
 	},
 );

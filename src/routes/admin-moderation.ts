@@ -3,6 +3,7 @@ import { ceremonyAnswer, ceremonyStub, loadCeremony } from "../ceremonies";
 import { requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
+import { presentModerated, presentName, presentPage } from "../present/wall";
 import { bodyAnswers, busy } from "../schemas/answers";
 import { BlessingPageQuery } from "../schemas/blessing";
 import { problemContent, YearParam } from "../schemas/common";
@@ -46,7 +47,7 @@ adminModeration.openapi(
 		const { state, limit, cursor } = c.req.valid("query");
 		await loadCeremony(c.env, year);
 		const { page } = ceremonyAnswer(await ceremonyStub(c.env, year).moderationQueue(year, state, limit, cursor));
-		return c.json(page, 200, { "cache-control": "no-store" });
+		return c.json(presentPage(page, presentModerated), 200, { "cache-control": "no-store" });
 	},
 );
 
@@ -81,7 +82,7 @@ for (const action of ["hide", "restore"] as const) {
 			await loadCeremony(c.env, year);
 			const outcome = ceremonyAnswer(await ceremonyStub(c.env, year).moderate(year, id, action, c.get("member").name));
 			if (outcome.kind === "not-found") throw new Problem(404, "blessing-not-found", "No such blessing");
-			return c.json(outcome.entry, 200);
+			return c.json(presentModerated(outcome.entry), 200);
 		},
 	);
 }
@@ -118,7 +119,7 @@ adminModeration.openapi(
 		const { state, limit, cursor } = c.req.valid("query");
 		await loadCeremony(c.env, year);
 		const { page } = ceremonyAnswer(await ceremonyStub(c.env, year).nameQueue(year, state, limit, cursor));
-		return c.json(page, 200, { "cache-control": "no-store" });
+		return c.json(presentPage(page, presentName), 200, { "cache-control": "no-store" });
 	},
 );
 
@@ -151,7 +152,7 @@ for (const action of ["hide", "restore"] as const) {
 			const member = c.get("member").name;
 			const outcome = ceremonyAnswer(await ceremonyStub(c.env, year).moderateName(year, participantId, action, member));
 			if (outcome.kind === "not-found") throw new Problem(404, "name-not-found", "No such name under review");
-			return c.json(outcome.entry, 200);
+			return c.json(presentName(outcome.entry), 200);
 		},
 	);
 }

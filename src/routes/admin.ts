@@ -11,6 +11,8 @@ import { presentCeremony } from "../domain/ceremony";
 import { requireCommittee } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
+import { presentAudit } from "../present/audit";
+import { presentStats } from "../present/figures";
 import { bodyAnswers, busy, invalidYear } from "../schemas/answers";
 import { Audit } from "../schemas/audit";
 import { Ceremony, CeremonyInput } from "../schemas/ceremony";
@@ -108,7 +110,7 @@ admin.openapi(
 		forgetCeremony(year);
 		if (outcome.kind === "not-found") throw new Problem(404, "ceremony-not-found", "No such ceremony");
 		console.log(`ceremony ${year} closed by ${c.get("member").name}`);
-		return c.json(outcome.stats, 200);
+		return c.json(presentStats(year, outcome.figures), 200);
 	},
 );
 
@@ -135,6 +137,6 @@ admin.openapi(
 		await loadCeremony(c.env, year);
 		const outcome = ceremonyAnswer(await ceremonyStub(c.env, year).audit(year));
 		if (outcome.kind === "not-found") throw ceremonyNotFound(year);
-		return c.json(outcome.audit, 200, { "cache-control": "no-store" });
+		return c.json(presentAudit(year, outcome.audit), 200, { "cache-control": "no-store" });
 	},
 );

@@ -8,6 +8,7 @@ import { requireParticipant } from "../http/guards";
 import { subApp } from "../http/openapi";
 import { Problem } from "../http/problem";
 import { clientAddress, limitReports } from "../http/rate-limits";
+import { presentBlessing, presentPage } from "../present/wall";
 import { bodyAnswers, busy, publicOrMediaKey, publicReadAnswers } from "../schemas/answers";
 import { BlessingPage, BlessingPageQuery, ReportInput, ReportResult } from "../schemas/blessing";
 import { problemContent, YearParam } from "../schemas/common";
@@ -38,7 +39,8 @@ blessings.openapi(
 		const { limit, cursor } = c.req.valid("query");
 		const data = await cachedData(c, `${year}/blessings/${limit}/${cursor ?? ""}`, async () => {
 			await loadCeremony(c.env, year);
-			return ceremonyAnswer(await ceremonyStub(c.env, year).blessings(year, limit, cursor)).page;
+			const { page } = ceremonyAnswer(await ceremonyStub(c.env, year).blessings(year, limit, cursor));
+			return presentPage(page, presentBlessing);
 		});
 		return publicResponse(c, JSON.stringify(data), "application/json");
 	},

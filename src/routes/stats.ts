@@ -6,6 +6,7 @@ import { CSV_TYPE, toCsv } from "../http/csv";
 import { cachedData, publicResponse } from "../http/edge-cache";
 import { subApp } from "../http/openapi";
 import { validationProblem } from "../http/validation";
+import { presentRegions, presentStats, presentTimeseries } from "../present/figures";
 import { invalidYear, publicOrMediaKey, publicReadAnswers } from "../schemas/answers";
 import { ACTION_TYPES, problemContent, YearParam } from "../schemas/common";
 import { Interval, RegionsStats, Stats, Timeseries } from "../schemas/stats";
@@ -80,7 +81,7 @@ const statisticsRoute = {
 const loadStats = (c: Context<AppEnv>, year: number) =>
 	cachedData(c, `${year}/stats`, async () => {
 		await loadCeremony(c.env, year);
-		return ceremonyAnswer(await ceremonyStub(c.env, year).stats(year)).stats;
+		return presentStats(year, ceremonyAnswer(await ceremonyStub(c.env, year).stats(year)).figures);
 	});
 
 const STATS_DESCRIPTION =
@@ -140,7 +141,7 @@ stats.openapi(
 const loadRegions = (c: Context<AppEnv>, year: number) =>
 	cachedData(c, `${year}/regions`, async () => {
 		await loadCeremony(c.env, year);
-		return ceremonyAnswer(await ceremonyStub(c.env, year).regions(year)).regions;
+		return presentRegions(year, ceremonyAnswer(await ceremonyStub(c.env, year).regions(year)).regions);
 	});
 
 const REGIONS_DESCRIPTION =
@@ -213,7 +214,8 @@ function loadTimeseries(c: Context<AppEnv>, year: number, query: TimeseriesQuery
 	}
 	return cachedData(c, `${year}/timeseries/${query.interval}/${from}/${to}`, async () => {
 		await loadCeremony(c.env, year);
-		return ceremonyAnswer(await ceremonyStub(c.env, year).timeseries(year, query.interval, from, to)).timeseries;
+		const { series } = ceremonyAnswer(await ceremonyStub(c.env, year).timeseries(year, query.interval, from, to));
+		return presentTimeseries(year, query.interval, series);
 	});
 }
 

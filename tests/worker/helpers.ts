@@ -2,6 +2,8 @@ import { listDurableObjectIds, runDurableObjectAlarm } from "cloudflare:test";
 import { env, exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import { nextCeremonyYear } from "../../src/domain/calendar";
+import { presentStats } from "../../src/present/figures";
+import { presentBlessing, presentPage } from "../../src/present/wall";
 
 export const YEAR = nextCeremonyYear(Date.now());
 export const COMMITTEE = "test-committee-token-ada";
@@ -70,13 +72,16 @@ export function outcomeOf<T extends { kind: string }, K extends T["kind"]>(
 	return outcome as Extract<T, { kind: K }>;
 }
 
-/** The totals as the CeremonyDO holds them now (the HTTP read adds up to a second of edge cache). */
+/** The totals as the CeremonyDO holds them now, in their public shape (the HTTP read adds up to a second of edge cache). */
 export const stats = async (year = YEAR) =>
-	outcomeOf(await env.CEREMONY.getByName(`${year}`).stats(year), "stats").stats;
+	presentStats(year, outcomeOf(await env.CEREMONY.getByName(`${year}`).stats(year), "figures").figures);
 
-/** The blessing wall as the CeremonyDO holds it now. */
+/** The blessing wall as the CeremonyDO holds it now, in its public shape. */
 export const wallPage = async (limit = 100, year = YEAR) =>
-	outcomeOf(await env.CEREMONY.getByName(`${year}`).blessings(year, limit, undefined), "page").page;
+	presentPage(
+		outcomeOf(await env.CEREMONY.getByName(`${year}`).blessings(year, limit, undefined), "page").page,
+		presentBlessing,
+	);
 
 export async function audit() {
 	const res = await committee(`/api/v1/admin/ceremonies/${YEAR}/audit`);

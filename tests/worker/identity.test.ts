@@ -184,6 +184,26 @@ describe("a ceremony's identity", () => {
 		for (const [method, answer] of Object.entries(answers)) {
 			expect(answer.kind, `${method} for ${wrong}`).toBe("wrong-ceremony");
 		}
+		// The live socket, the one call that arrives by fetch, names its year too (in a header, or in
+		// its path from a Worker of the previous release): a socket (or a poll) for another ceremony,
+		// or for none, is refused and no socket is accepted.
+		const liveOf = (named: number | null) =>
+			`https://baizu.test/api/v1/admin/ceremonies${named === null ? "" : `/${named}`}/live`;
+		for (const [url, headers] of <[string, Record<string, string>][]>[
+			[liveOf(wrong), { upgrade: "websocket", "x-ceremony-year": `${wrong}` }],
+			[liveOf(wrong), { "x-ceremony-year": `${wrong}` }],
+			[liveOf(wrong), { upgrade: "websocket" }],
+			[liveOf(wrong), { upgrade: "websocket", "x-ceremony-year": "" }],
+			[liveOf(year), { upgrade: "websocket", "x-ceremony-year": `${wrong}` }],
+			[liveOf(null), { upgrade: "websocket" }],
+			[liveOf(year), { upgrade: "websocket", "x-ceremony-year": "twenty" }],
+		]) {
+			const refused = await ceremony.fetch(url, { headers: { "x-committee-member": "ada", ...headers } });
+			expect(refused.status, `live socket at ${url} with ${JSON.stringify(headers)}`).toBe(421);
+			expect(refused.webSocket).toBeNull();
+			expect(await refused.json()).toMatchObject({ kind: "wrong-ceremony" });
+		}
+		expect(await runInDurableObject(ceremony, (_instance, state) => state.getWebSockets().length)).toBe(0);
 		// An aggregator's identity carries the year: the tree refuses it as another aggregator's.
 		const aggregate = await ceremony.applyAggregate({ year: wrong, shardCount: 2, aggregatorIndex: 0 }, snapshotOf(0));
 		expect(aggregate.kind).toBe("wrong-aggregator");
@@ -192,6 +212,13 @@ describe("a ceremony's identity", () => {
 		// The ceremony still answers its own year.
 		const names = outcomeOf(await ceremony.nameQueue(year, "held", 10, undefined), "page").page;
 		expect(names.items.map((n) => n.participantId)).toEqual(["participant-a"]);
+		for (const headers of <Record<string, string>[]>[{ "x-ceremony-year": `${year}` }, {}]) {
+			const own = await ceremony.fetch(`https://baizu.test/api/v1/admin/ceremonies/${year}/live`, {
+				headers: { "x-committee-member": "ada", ...headers },
+			});
+			expect(own.status).toBe(200);
+			expect(await own.json()).toMatchObject({ type: "totals", stats: { year } });
+		}
 	});
 
 	it("is known from the object's name before it has a configuration", async () => {

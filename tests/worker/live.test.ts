@@ -137,7 +137,7 @@ describe("the committee's live socket", () => {
 		).toBe(201);
 		const object = () => env.CEREMONY.getByName(`${year}`);
 		const res = await object().fetch(`${BASE}/live`, {
-			headers: { upgrade: "websocket", "x-committee-member": "ada" },
+			headers: { upgrade: "websocket", "x-committee-member": "ada", "x-ceremony-year": `${year}` },
 		});
 		const socket = wrap(res);
 		await socket.next();

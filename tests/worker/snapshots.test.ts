@@ -1,4 +1,4 @@
-import { evictDurableObject } from "cloudflare:test";
+import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { Snapshot } from "../../durable/snapshot-protocol";
@@ -42,14 +42,12 @@ describe("snapshots", () => {
 		expect(later.actions.flower).toBe(9);
 		expect(later.participants).toBe(9);
 		const day = Date.UTC(2027, 3, 9);
-		const { timeseries: series } = outcomeOf(await stub.timeseries(year, "1m", day, day + 86_400_000), "timeseries");
+		const { series } = outcomeOf(await stub.timeseries(year, "1m", day, day + 86_400_000), "series");
 		expect(series.points).toEqual([
-			{ at: "2027-04-09T02:00:00.000Z", actions: { flower: 9, incense: 0, bow: 0, blessing: 0 } },
+			{ at: Date.UTC(2027, 3, 9, 2), actions: { flower: 9, incense: 0, bow: 0, blessing: 0 } },
 		]);
 		const { regions } = outcomeOf(await stub.regions(year), "regions");
-		expect(regions.regions).toEqual([
-			{ region: "JP", participants: 9, actions: { flower: 9, incense: 0, bow: 0, blessing: 0 } },
-		]);
+		expect(regions.regions).toEqual([{ region: "JP", participants: 9, flower: 9, incense: 0, bow: 0, blessing: 0 }]);
 	});
 
 	it("keep a shard's version rising across a restart", async () => {
@@ -92,5 +90,48 @@ describe("snapshots", () => {
 			await new Promise((r) => setTimeout(r, 50));
 		}
 		expect(seenAfter).toBeLessThanOrEqual(2_000);
+	});
+});
+
+describe("figures frozen at the close", () => {
+	it("are read back whether stored as domain data or in the public shape an earlier release stored", async () => {
+		const year = YEAR + 16;
+		const stub = env.CEREMONY.getByName(`${year}`);
+		await stub.getConfig(year, { shardCount: 4, openNow: true });
+		await stub.applyAggregate({ year, shardCount: 4, aggregatorIndex: 0 }, snapshot(2, 3, 3));
+		const closed = outcomeOf(await stub.close(year), "closed").figures;
+		expect(closed).toMatchObject({ participants: 3, actions: { flower: 3 }, final: true });
+		expect(typeof closed.takenAt).toBe("number");
+		const regions = outcomeOf(await stub.regions(year), "regions").regions;
+
+		// The same close as the earlier release stored it: the public Stats and RegionsStats, ISO times.
+		const takenAt = closed.takenAt as number;
+		await runInDurableObject(stub, (_instance, state) => {
+			const legacyStats = { year, ...closed, takenAt: undefined, updatedAt: new Date(takenAt).toISOString() };
+			const legacyRegions = {
+				year,
+				regions: [{ region: "JP", participants: 3, actions: { flower: 3, incense: 0, bow: 0, blessing: 0 } }],
+				final: true,
+				updatedAt: new Date(takenAt).toISOString(),
+			};
+			state.storage.sql.exec(
+				"UPDATE ceremony_state SET final_stats = ?, final_regions = ?",
+				JSON.stringify(legacyStats),
+				JSON.stringify(legacyRegions),
+			);
+		});
+		expect(outcomeOf(await stub.stats(year), "figures").figures).toEqual(closed);
+		expect(outcomeOf(await stub.regions(year), "regions").regions).toEqual(regions);
+
+		// Anything else stored there is refused, not taken for figures.
+		await runInDurableObject(stub, (_instance, state) => {
+			state.storage.sql.exec("UPDATE ceremony_state SET final_stats = ?", JSON.stringify({ participants: "3" }));
+		});
+		const refused = await stub.stats(year).then(
+			() => null,
+			(e: unknown) => e,
+		);
+		expect(refused).toBeInstanceOf(Error);
+		expect(String(refused)).toMatch(/ZodError/);
 	});
 });
