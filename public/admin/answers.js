@@ -9,6 +9,7 @@ import { isRecord, readAnswer, readList } from "../shared/answer.js";
 /** @typedef {Schemas["Ceremony"]} Ceremony */
 /** @typedef {Schemas["Stats"]} Stats */
 /** @typedef {Schemas["Audit"]} Audit */
+/** @typedef {Audit["held"]} TreeComparison */
 /** @typedef {Schemas["LiveTotals"]} LiveTotals */
 /** @typedef {Schemas["ShardHealth"]} ShardHealth */
 /** @typedef {Schemas["Timeseries"]} Timeseries */
@@ -62,10 +63,24 @@ export function readAudit(data) {
 		year: "number",
 		match: "boolean",
 		recount: "object",
+		held: "object",
+		pulled: "object",
 		totals: "object",
 		shards: "array",
 	});
 	readList(audit.shards, "Audit", (s) => readAnswer(s, "Audit shard", { shardIndex: "number", match: "boolean" }));
+	for (const c of [audit.held, audit.pulled]) {
+		readAnswer(c, "Audit comparison", { match: "boolean", differences: "array" });
+		readList(c.differences, "Audit comparison", (d) =>
+			readAnswer(d, "Audit difference", {
+				scope: ["total", "region", "minute"],
+				key: "string?",
+				metric: "string",
+				recount: "number",
+				tree: "number",
+			}),
+		);
+	}
 	return audit;
 }
 

@@ -1,9 +1,8 @@
 /**
- * Downloads (CSV and JSON of the public statistics endpoints) and the audit.
+ * Downloads: CSV and JSON of the public statistics endpoints.
  */
-import { readAudit } from "./answers.js";
-import { api, describeError, publicUrl } from "./api.js";
-import { $, fmtDateTime, fmtInt, h } from "./dom.js";
+import { publicUrl } from "./api.js";
+import { $, fmtDateTime } from "./dom.js";
 
 const DAY = 86_400_000;
 const MAX_SPAN = 31 * DAY;
@@ -42,41 +41,4 @@ export function setExportLinks(c) {
 		link(`#x-ts-${interval}-json`, `/ceremonies/${y}/stats/timeseries?${q}`, `baizu-${y}-timeseries-${interval}.json`);
 	}
 	$("#x-ts-range").textContent = `${fmtDateTime(from)} – ${fmtDateTime(to)}（北京时间 Beijing time）`;
-}
-
-/** @param {number} year */
-export function wireAudit(year) {
-	const btn = /** @type {HTMLButtonElement} */ ($("#audit-run"));
-	btn.addEventListener("click", async () => {
-		const out = $("#audit-result");
-		btn.disabled = true;
-		out.textContent = "正在核对… Auditing…";
-		try {
-			const a = readAudit(await api(`/admin/ceremonies/${year}/audit`));
-			const bad = a.shards.filter((s) => !s.match);
-			const t = a.totals;
-			const r = a.recount;
-			out.replaceChildren(
-				h("p", { class: a.match ? "ok" : "error" }, [
-					a.match
-						? "一致：计数与日志重新统计完全相符。 Match: the counters equal a recount of the logs."
-						: "不一致！ Mismatch!",
-				]),
-				h("p", {
-					text: `总数 totals: ${fmtInt(t.participants)} 人 · ${fmtInt(t.actions?.flower)} / ${fmtInt(t.actions?.incense)} / ${fmtInt(t.actions?.bow)} / ${fmtInt(t.actions?.blessing)}；重新统计 recount: ${fmtInt(r.participants)} 人 · ${fmtInt(r.actions?.flower)} / ${fmtInt(r.actions?.incense)} / ${fmtInt(r.actions?.bow)} / ${fmtInt(r.actions?.blessing)}`,
-				}),
-			);
-			if (bad.length)
-				out.append(
-					h("p", {
-						class: "error",
-						text: `不一致的分片 shards that differ: ${bad.map((s) => `#${s.shardIndex}`).join(", ")}`,
-					}),
-				);
-		} catch (e) {
-			out.textContent = `核对失败 · Audit failed: ${describeError(e)}`;
-		} finally {
-			btn.disabled = false;
-		}
-	});
 }

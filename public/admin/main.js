@@ -4,11 +4,12 @@
  */
 import { readCeremony, readMember } from "./answers.js";
 import { api, clearSession, currentSession, describeError, HttpError, saveSession, whenUnauthorized } from "./api.js";
+import { wireAudit } from "./audit.js";
 import { CeremonyPanel } from "./ceremony.js";
 import { ActionsChart, isRange } from "./chart.js";
 import { Dashboard } from "./dashboard.js";
 import { $ } from "./dom.js";
-import { setExportLinks, wireAudit } from "./export.js";
+import { setExportLinks } from "./export.js";
 import { LiveConnection } from "./live.js";
 import { Moderation } from "./moderation.js";
 

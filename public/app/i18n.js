@@ -1,5 +1,6 @@
 /** The page's language (zh-Hans, zh-Hant, en): choice, string lookup and translation of the static page. */
 import { firstMatch, isLang, LANG_COOKIE, localeOf, pickFor, translate } from "../shared/lang.js";
+import { groupedDigits } from "../shared/plain-formats.js";
 
 /** @typedef {import("../shared/lang.js").Lang} Lang */
 
@@ -49,9 +50,15 @@ export function locale() {
 	return localeOf(current);
 }
 
+/** The number format for what is not a count, built once per language. @type {{locale: string, format: Intl.NumberFormat} | null} */
+let numbers = null;
+
 /** @param {number} n */
 export function fmtNumber(n) {
-	return new Intl.NumberFormat(locale()).format(n);
+	const grouped = groupedDigits(n);
+	if (grouped !== null) return grouped;
+	if (numbers?.locale !== locale()) numbers = { locale: locale(), format: new Intl.NumberFormat(locale()) };
+	return numbers.format.format(n);
 }
 
 /**

@@ -1,13 +1,13 @@
 /** Live counters from the cached stats endpoint. */
+
+import { clockTime } from "../shared/plain-formats.js";
 import { getStats } from "./api.js";
 import { $ } from "./dom.js";
-import { fmtNumber, locale, onLangChange, t } from "./i18n.js";
+import { fmtNumber, onLangChange, t } from "./i18n.js";
 import { poll } from "./poll.js";
 
 /** @type {import("./api.js").Stats | null} */
 let last = null;
-/** The clock's format, built once per language rather than at every poll. @type {{locale: string, format: Intl.DateTimeFormat} | null} */
-let clock = null;
 
 function paint() {
 	if (!last) return;
@@ -16,9 +16,7 @@ function paint() {
 		$(`#stat-${k}`).textContent = fmtNumber(last.actions?.[k] ?? 0);
 	$("#stat-countries").textContent = fmtNumber(last.countries ?? 0);
 	const at = last.updatedAt ? new Date(last.updatedAt) : new Date();
-	if (clock?.locale !== locale())
-		clock = { locale: locale(), format: new Intl.DateTimeFormat(locale(), { timeStyle: "medium" }) };
-	const time = clock.format.format(at);
+	const time = clockTime(at);
 	$("#stats-updated").textContent = last.final ? t("stats.final") : t("stats.updated", { time });
 }
 

@@ -23,16 +23,19 @@ function textOf(b) {
 		: (b.text?.["zh-Hans"] ?? b.text?.["zh-Hant"] ?? "");
 }
 
+/** The time format, built once per language rather than for every blessing. @type {{locale: string, format: Intl.DateTimeFormat} | null} */
+let clock = null;
+
 /** @param {string} iso */
 function when(iso) {
 	const d = new Date(iso);
 	if (Number.isNaN(d.getTime())) return "";
-	return new Intl.DateTimeFormat(locale(), {
-		month: "short",
-		day: "numeric",
-		hour: "2-digit",
-		minute: "2-digit",
-	}).format(d);
+	if (clock?.locale !== locale())
+		clock = {
+			locale: locale(),
+			format: new Intl.DateTimeFormat(locale(), { month: "short", day: "numeric", hour: "2-digit", minute: "2-digit" }),
+		};
+	return clock.format.format(d);
 }
 
 /** @param {Blessing} b */

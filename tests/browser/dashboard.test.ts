@@ -390,4 +390,74 @@ describe("the committee console", () => {
 			expect(restored.status).toBe(200);
 		}
 	});
+
+	it("shows the audit's comparisons with the tree before and after the pull, each difference in both languages", async () => {
+		const { context, page, requests } = await open(browser, DESKTOP);
+		type Comparison = {
+			match: boolean;
+			differences: { scope: string; key: string | null; metric: string; recount: number; tree: number }[];
+		};
+		type AuditAnswer = { match: boolean; held: Comparison; pulled: Comparison };
+		try {
+			await signIn(page);
+			// Actions still on their way up the tree while the shards are recounted: what the tree held
+			// before the pull differs from the recount. Each try sends a burst as the audit starts.
+			let audit: AuditAnswer | null = null;
+			for (let attempt = 0; attempt < 5 && (audit === null || audit.held.match); attempt++) {
+				const tokens = await Promise.all(
+					Array.from({ length: 12 }, async () => {
+						const r = await getJson<{ token: string }>("/api/v1/participants", {
+							method: "POST",
+							headers: { "Content-Type": "application/json", Authorization: `Bearer ${TOKEN}`, "X-Dev-Country": "JP" },
+							body: "{}",
+						});
+						expect(r.status).toBe(201);
+						return r.body.token;
+					}),
+				);
+				const answered = page.waitForResponse((r) => r.url().endsWith(`/admin/ceremonies/${year}/audit`));
+				const burst = Promise.all(
+					tokens.flatMap((token) => ["flower", "incense", "bow"].map((type) => act(token, { type }, "JP"))),
+				);
+				await page.click("#audit-run");
+				audit = (await (await answered).json()) as AuditAnswer;
+				await burst;
+				await expect.poll(() => page.getAttribute("#audit-held", "data-match")).toBe(String(audit.held.match));
+			}
+			if (audit === null) throw new Error("no audit ran");
+			expect(audit.held.match, "a burst in flight during the audit shows before the pull").toBe(false);
+
+			for (const [id, comparison] of [
+				["#audit-held", audit.held],
+				["#audit-pulled", audit.pulled],
+			] as const) {
+				expect(await page.getAttribute(id, "data-match")).toBe(String(comparison.match));
+				const lines = await page.locator(`${id} li`).allTextContents();
+				expect(lines).toHaveLength(comparison.differences.length);
+				const heading = (await page.textContent(`${id} p`)) ?? "";
+				if (comparison.match) expect(heading).toMatch(/：一致 match$/);
+				else expect(heading).toMatch(new RegExp(`：${comparison.differences.length} 处不同 differences?$`));
+				comparison.differences.forEach((d, i) => {
+					const line = lines[i] ?? "";
+					expect(line).toContain(`重新统计 recount ${d.recount.toLocaleString("zh-CN")}`);
+					expect(line).toContain(`树 tree ${d.tree.toLocaleString("zh-CN")}`);
+					if (d.scope === "total") expect(line).toMatch(/^总数 total · /);
+					if (d.scope === "region") expect(line).toMatch(new RegExp(`^地区 region ${d.key} · `));
+					if (d.scope === "minute") {
+						const beijing = new Date(Date.parse(d.key ?? "") + 8 * 3_600_000).toISOString().slice(11, 16);
+						expect(line).toMatch(new RegExp(`^\\d{4}/\\d{2}/\\d{2} ${beijing}:00（北京时间 Beijing time） · `));
+					}
+					if (d.metric === "flower") expect(line).toContain("花篮 flowers：");
+				});
+			}
+			const first = audit.held.differences[0];
+			expect(first, "the first difference of a total").toMatchObject({ scope: "total" });
+			expect(await page.textContent("#audit-result")).toContain("拉取前的不同，是尚未送达（或已丢失）的快照。");
+			await shot(page, "console-audit-comparisons");
+			await expectAccessibleUnderCsp(page, "the console's audit comparisons");
+			expectSameOrigin(requests);
+		} finally {
+			await context.close();
+		}
+	});
 });

@@ -12,6 +12,7 @@ type Watch = {
 	stageChanges: number;
 	dateFormats: number;
 	dateFormatsAtTakeOver: number | null;
+	numberFormats: number;
 };
 
 describe("the participant page's first view", () => {
@@ -29,6 +30,7 @@ describe("the participant page's first view", () => {
 					stageChanges: 0,
 					dateFormats: 0,
 					dateFormatsAtTakeOver: null as number | null,
+					numberFormats: 0,
 				};
 				(window as unknown as { __watch: Watch }).__watch = w;
 				// Building a date format loads the browser's locale data: costly on a slow phone at load.
@@ -39,6 +41,17 @@ describe("the participant page's first view", () => {
 					},
 					apply(target, self, args) {
 						w.dateFormats++;
+						return Reflect.apply(target, self, args);
+					},
+				});
+				// So is building a number format, and the counters are whole numbers (public/shared/plain-formats.js).
+				Intl.NumberFormat = new Proxy(Intl.NumberFormat, {
+					construct(target, args) {
+						w.numberFormats++;
+						return Reflect.construct(target, args);
+					},
+					apply(target, self, args) {
+						w.numberFormats++;
 						return Reflect.apply(target, self, args);
 					},
 				});
@@ -74,6 +87,8 @@ describe("the participant page's first view", () => {
 			const watch = await page.evaluate(() => (window as unknown as { __watch: Watch }).__watch);
 			expect(watch.stageChanges, "welcome nodes the script replaced").toBe(0);
 			expect(watch.dateFormatsAtTakeOver, "date formats built to take the first view over").toBe(0);
+			expect(watch.dateFormats, "date formats built to write the counters' clock").toBe(0);
+			expect(watch.numberFormats, "number formats built to write the counters").toBe(0);
 			expect(watch.shifts, "layout shifts").toEqual([]);
 			expect(await page.locator("#start").textContent()).toBe(start);
 			expect(await page.evaluate(() => document.documentElement.lang)).toBe(lang);
@@ -84,6 +99,30 @@ describe("the participant page's first view", () => {
 			await context.close();
 		});
 	}
+
+	it("writes counts as the browser's number format does in each language, and the clock as zh-CN's", async () => {
+		const { context, page } = await open(browser, { locale: "zh-TW" });
+		await page.goto(`${baseURL()}/`);
+		// A string, so that the test runner leaves the page's own dynamic import alone.
+		const mismatches = (await page.evaluate(`(async () => {
+			const { clockTime, groupedDigits } = await import("/shared/plain-formats.js");
+			const counts = [0, 7, 999, 1000, 12345, 999999, 1000000, 16850000, 123456789, 2 ** 31, 2 ** 53 - 1];
+			const found = [];
+			for (const locale of ["zh-Hans-CN", "zh-Hant-TW", "en"])
+				for (const n of counts) {
+					const expected = new Intl.NumberFormat(locale).format(n);
+					if (groupedDigits(n) !== expected) found.push(locale + " " + n + ": " + groupedDigits(n) + " vs " + expected);
+				}
+			const medium = new Intl.DateTimeFormat("zh-Hans-CN", { timeStyle: "medium" });
+			for (const h of [0, 1, 9, 12, 13, 23]) {
+				const at = new Date(2027, 3, 9, h, 4, 5);
+				if (clockTime(at) !== medium.format(at)) found.push("clock " + clockTime(at) + " vs " + medium.format(at));
+			}
+			return found;
+		})()`)) as string[];
+		expect(mismatches).toEqual([]);
+		await context.close();
+	});
 
 	it("remembers the language chosen on the page: the next first view is written in it", async () => {
 		const { context, page } = await open(browser, { locale: "zh-CN" });
