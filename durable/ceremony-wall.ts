@@ -5,6 +5,11 @@ import type { SqlQuery } from "./sql";
 
 /** Published blessings kept on the wall; every blessing stays in its shard's log. */
 const WALL_WINDOW = 10_000;
+/**
+ * The wall is cut back to its window at most this often, not at every snapshot: finding the
+ * window's end walks the whole window. Between cuts it holds at most a few seconds more.
+ */
+const WALL_TRIM_EVERY_MS = 2_000;
 /** One report per blessing per address /64 counts within this window. */
 const REPORT_ADDRESS_WINDOW_MS = 86_400_000;
 
@@ -50,9 +55,15 @@ const moderatedOf = (r: WallRow): ModeratedBlessing =>
 
 /** The blessing wall: a bounded recent window of published blessings, all held ones, and their reports. */
 export class BlessingWall {
-	constructor(private readonly sql: SqlQuery) {}
+	private trimmedAt = Number.NEGATIVE_INFINITY;
 
-	add(entries: WallEntry[]): void {
+	constructor(
+		private readonly sql: SqlQuery,
+		private readonly window = WALL_WINDOW,
+		private readonly trimEveryMs = WALL_TRIM_EVERY_MS,
+	) {}
+
+	add(entries: WallEntry[], now = Date.now()): void {
 		if (entries.length === 0) return;
 		for (const b of entries) {
 			// Moderation decided here wins over the state the shard knew when it sent the blessing,
@@ -62,8 +73,10 @@ export class BlessingWall {
 				SELECT ${b.id}, ${b.participantId}, ${b.hans}, ${b.hant}, ${b.displayName}, ${b.region}, ${b.state}, ${b.createdAt}
 				WHERE NOT EXISTS (SELECT 1 FROM erased_participants WHERE participant_id = ${b.participantId})`;
 		}
+		if (now - this.trimmedAt < this.trimEveryMs) return;
+		this.trimmedAt = now;
 		this.sql`DELETE FROM wall WHERE state = 'published' AND id IN (
-			SELECT id FROM wall WHERE state = 'published' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ${WALL_WINDOW})`;
+			SELECT id FROM wall WHERE state = 'published' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ${this.window})`;
 	}
 
 	private page(state: string, minReports: number, limit: number, cursor: string | undefined): WallRow[] {
