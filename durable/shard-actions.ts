@@ -15,6 +15,13 @@ import type { SqlQuery } from "./sql";
  */
 export class ActionLog {
 	private fingerprintKey: Promise<CryptoKey> | null = null;
+	/** Batches waiting for the next transaction, and whether one is being committed. */
+	private readonly waiting: Array<{
+		requests: ActionRequest[];
+		resolve: (outcomes: ActionOutcome[]) => void;
+		reject: (error: unknown) => void;
+	}> = [];
+	private draining = false;
 
 	constructor(
 		private readonly sql: SqlQuery,
@@ -25,18 +32,54 @@ export class ActionLog {
 	) {}
 
 	/**
-	 * Commits the batch in one transaction: every outcome is durable before the caller sees it (the
-	 * output gate holds the reply until the commit is written).
+	 * Commits the batch: every outcome is durable before the caller sees it (the output gate holds
+	 * the reply until the commit is written). Group commit: batches that arrive while a transaction
+	 * is being written wait, and the next transaction takes them all.
 	 */
 	async perform(configVersion: number, requests: ActionRequest[]): Promise<ActionOutcome[]> {
 		const known = this.state.learnConfigVersion(configVersion);
 		if (configVersion < known) return requests.map(() => ({ kind: "stale-config", configVersion: known }));
 		const salted = await this.salted(requests);
-		const countable = salted.filter((r) => !r.replayOnly).length;
+		return new Promise((resolve, reject) => {
+			this.waiting.push({ requests: salted, resolve, reject });
+			if (!this.draining) void this.drain();
+		});
+	}
+
+	private async drain(): Promise<void> {
+		this.draining = true;
+		try {
+			while (this.waiting.length > 0) {
+				const group = this.waiting.splice(0);
+				try {
+					const outcomes = await this.commitAll(group.flatMap((w) => w.requests));
+					let at = 0;
+					for (const w of group) {
+						w.resolve(outcomes.slice(at, at + w.requests.length));
+						at += w.requests.length;
+					}
+				} catch (error) {
+					// One batch may be the cause: each is committed alone, so only its own caller fails.
+					if (group.length === 1) group[0]?.reject(error);
+					else for (const w of group) await this.commitAll(w.requests).then(w.resolve, w.reject);
+				}
+				// Batches that arrive while this transaction is written join the next one.
+				await this.storage.sync();
+			}
+		} catch (error) {
+			// The write failed (the runtime restarts the object): whoever waits gets the error.
+			for (const w of this.waiting.splice(0)) w.reject(error);
+		} finally {
+			this.draining = false;
+		}
+	}
+
+	private async commitAll(requests: ActionRequest[]): Promise<ActionOutcome[]> {
+		const countable = requests.filter((r) => !r.replayOnly).length;
 		await this.lease.ensure(countable);
 		for (;;) {
 			try {
-				const { outcomes, version } = this.storage.transactionSync(() => this.commit(salted));
+				const { outcomes, version } = this.storage.transactionSync(() => this.commit(requests));
 				// The state row's copy follows only what has committed.
 				if (version !== null) this.state.committed(version, this.lease.used);
 				await this.pushes.request();

@@ -1,6 +1,7 @@
 import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ActionLog } from "../../durable/shard-actions";
 import type { ActionOutcome, ActionRequest, ShardIdentity } from "../../durable/shard-protocol";
 import { shardName } from "../../src/domain/shard-routing";
 import type { ActionType } from "../../src/schemas/common";
@@ -42,6 +43,10 @@ const logOf = (shardIndex: number) =>
 			)
 			.toArray(),
 	);
+
+afterEach(() => {
+	vi.restoreAllMocks();
+});
 
 describe("one batch at a shard", () => {
 	it("answers its actions as if they ran one after another: keys met twice, limits, refusals among acceptances", async () => {
@@ -189,5 +194,34 @@ describe("one batch at a shard", () => {
 			blessingsPublished: 0,
 		});
 		expect((await logOf(2)).length).toBe(4);
+	});
+
+	it("commits RPCs that arrive while a transaction is written in the next one, each with its own answers", async () => {
+		await ceremonyOpen();
+		const own = identityOf(3);
+		const shard = shardOf(3);
+		const commits = vi.spyOn(
+			ActionLog.prototype as unknown as { commitAll: (requests: ActionRequest[]) => Promise<ActionOutcome[]> },
+			"commitAll",
+		);
+		const rpcs = Array.from({ length: 40 }, (_, n) =>
+			shard.perform({ ...own, configVersion: 1 }, [
+				request(`g${n}`, "g-key", "flower"),
+				// Every fifth RPC repeats the key of the one before it: one action, the same answer.
+				request(`g${n % 5 === 4 ? n - 1 : n}`, n % 5 === 4 ? "g-key" : "g-other", n % 5 === 4 ? "flower" : "bow"),
+			]),
+		);
+		const answers = await Promise.all(rpcs);
+		console.log(`40 concurrent RPCs at one shard: ${commits.mock.calls.length} transactions`);
+		expect(commits.mock.calls.length).toBeLessThan(40);
+		for (const [n, [flower, second]] of answers.entries()) {
+			const mine = accepted(flower);
+			if (n % 5 === 4) expect(second).toEqual(answers[n - 1]?.[0]);
+			else expect(accepted(second).certificate).toBe(mine.certificate);
+		}
+		const { audit } = outcomeOf(await shard.audit(own), "audited");
+		expect(audit.match).toBe(true);
+		expect(audit.counters.participants).toBe(40);
+		expect(audit.counters.actions).toEqual({ flower: 40, incense: 0, bow: 32, blessing: 0 });
 	});
 });
