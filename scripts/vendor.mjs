@@ -1,10 +1,12 @@
 #!/usr/bin/env node
 // Copies the browser ES module builds that the participant page uses from node_modules into
-// public/vendor/, since the page has no bundler, and builds the blessing map's data from world-atlas
-// (scripts/blessing-map.mjs). Run with `npm run vendor` after updating a package.
+// public/vendor/, since the page has no bundler, builds the blessing map's data from world-atlas
+// (scripts/blessing-map.mjs), and renders public/favicon.svg as the PNG icons the pages link.
+// Run with `npm run vendor` after updating a package or the icon.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import sharp from "sharp";
 import { buildBlessingMap } from "./blessing-map.mjs";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -39,3 +41,14 @@ console.log(
 	`built public/vendor/blessing-map.json: ${map.landPolygons} land polygons, ` +
 		`${Object.keys(map.centroids).length} centroids, unplaced: ${map.unplaced.join(" ")}`,
 );
+
+// The pages link PNG icons rather than the SVG: a browser draws an SVG icon by building an SVG
+// document on the page's own main thread, a task a slow phone meets just after the page has loaded.
+for (const size of [32, 180]) {
+	const file = size === 32 ? "favicon.png" : "apple-touch-icon.png";
+	await sharp(join(root, "public", "favicon.svg"), { density: (72 * size) / 64 })
+		.resize(size, size)
+		.png({ compressionLevel: 9 })
+		.toFile(join(root, "public", file));
+	console.log(`rendered public/${file} (${size} px) from public/favicon.svg`);
+}

@@ -41,7 +41,8 @@ export function sharePage(lang: Lang, cert: SharedCertificate) {
 <meta name="twitter:card" content="summary">
 <meta name="twitter:title" content="${title}">
 <meta name="twitter:description" content="${description}">
-<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+<link rel="icon" href="/favicon.png" sizes="32x32" type="image/png">
+<link rel="apple-touch-icon" href="/apple-touch-icon.png">
 <link rel="stylesheet" href="/app/styles.css">
 <script type="module" src="/share/main.js"></script>
 </head>
