@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Copies the browser ES module builds that the participant page uses from node_modules into
-// public/vendor/, since the page has no bundler, builds the blessing map's data from world-atlas
+// public/vendor/, builds the blessing map's data from world-atlas
 // (scripts/blessing-map.mjs), and renders public/favicon.svg as the PNG icons the pages link.
 // Run with `npm run vendor` after updating a package or the icon.
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";

@@ -11,7 +11,9 @@ import { baseURL, expectAccessible, expectSameOrigin, getJson, type Lang, open, 
 // against the service that tests/browser/global-setup.ts starts, with participants from a few regions.
 const TOKEN = inject("committeeToken") || process.env.BROWSER_TEST_COMMITTEE_TOKEN || "ci-committee-token";
 const DESKTOP = { viewport: { width: 1366, height: 900 }, isMobile: false, hasTouch: false };
-const MAP_MODULE = "/shared/blessing-map.js";
+/** The drawing's module: bundled for the participant page (scripts/build-pages.mjs), as is for the console. */
+const PAGE_MAP_MODULE = "/bundle/blessing-map.js";
+const CONSOLE_MAP_MODULE = "/shared/blessing-map.js";
 const MAP_DATA = "/vendor/blessing-map.json";
 
 type RegionCount = { region: string; participants: number };
@@ -123,7 +125,7 @@ describe("the blessing map", () => {
 			await page.waitForSelector("#start");
 			await page.waitForFunction(() => (document.querySelector("#map-list")?.children.length ?? 0) > 0);
 			await page.waitForTimeout(1500);
-			expect(requests.filter((u) => u.endsWith(MAP_MODULE) || u.endsWith(MAP_DATA))).toEqual([]);
+			expect(requests.filter((u) => u.endsWith(PAGE_MAP_MODULE) || u.endsWith(MAP_DATA))).toEqual([]);
 			expect(await page.$("#map-canvas svg")).toBeNull();
 			const box = async () => page.$eval("#map-canvas", (el) => el.getBoundingClientRect().toJSON() as DOMRect);
 			const before = await box();
@@ -132,7 +134,7 @@ describe("the blessing map", () => {
 
 			await page.$eval("#map", (el) => el.scrollIntoView());
 			await page.waitForSelector("#map-canvas svg circle");
-			expect(requests.some((u) => u.endsWith(MAP_MODULE))).toBe(true);
+			expect(requests.some((u) => u.endsWith(PAGE_MAP_MODULE))).toBe(true);
 			expect(requests.some((u) => u.endsWith(MAP_DATA))).toBe(true);
 			const after = await box();
 			expect(after.height).toBe(before.height);
@@ -252,7 +254,7 @@ describe("the blessing map", () => {
 			await page.waitForFunction(() => (document.querySelector("#regions")?.children.length ?? 0) > 0);
 			await page.$eval("#regions-map", (el) => el.scrollIntoView());
 			await page.waitForSelector("#regions-map svg circle[data-region='CN']");
-			expect(requests.filter((u) => u.endsWith(MAP_MODULE))).toHaveLength(1);
+			expect(requests.filter((u) => u.endsWith(CONSOLE_MAP_MODULE))).toHaveLength(1);
 			const paths = await page.$$eval("#regions-map svg path", (els) => els.map((p) => p.getAttribute("d")));
 			expect(paths).toEqual([data.sphere, data.land]);
 			const drawn = await circles(page, "#regions-map");

@@ -74,7 +74,8 @@ describe("the participant page", () => {
 		expect(gzipped).toBeLessThanOrEqual(BUDGET);
 		// The QR module and the PNG export load only at the certificate.
 		expect(requests.some((u) => u.includes("/vendor/"))).toBe(false);
-		expect(requests.some((u) => u.endsWith("/app/certificate.js"))).toBe(false);
+		for (const later of ["/bundle/certificate.js", "/bundle/qr.js"])
+			expect(requests.some((u) => u.endsWith(later))).toBe(false);
 		expectSameOrigin(requests);
 		await context.close();
 	});
