@@ -25,5 +25,7 @@ const result = await build({
 	metafile: true,
 	logLevel: "warning",
 });
-const sizes = Object.entries(result.metafile.outputs).map(([file, out]) => `${file.replace("public/", "/")} ${out.bytes} B`);
+const sizes = Object.entries(result.metafile.outputs).map(
+	([file, out]) => `${file.replace("public/", "/")} ${out.bytes} B`,
+);
 console.log(`built the participant page's script: ${sizes.join(", ")}`);
