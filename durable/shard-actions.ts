@@ -9,6 +9,8 @@ import type { ActionOutcome, ActionRequest, BlessingState } from "./shard-protoc
 import type { ShardState } from "./shard-state";
 import type { SqlQuery } from "./sql";
 
+const utf8 = new TextEncoder();
+
 /**
  * The shard's action log: a batch of actions committed in one transaction, each checked against
  * its idempotency key and its limit, with the counters that summarise them.
@@ -101,7 +103,7 @@ export class ActionLog {
 		const key = await this.fingerprintKey;
 		return Promise.all(
 			requests.map(async (request) => {
-				const mac = await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(request.fingerprint));
+				const mac = await crypto.subtle.sign("HMAC", key, utf8.encode(request.fingerprint));
 				return { ...request, fingerprint: toBase64Url(mac.slice(0, 16)) };
 			}),
 		);
@@ -114,9 +116,7 @@ export class ActionLog {
 			salt = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 			this.sql`INSERT INTO shard_secrets (id, fingerprint_salt) VALUES (1, ${salt})`;
 		}
-		return crypto.subtle.importKey("raw", new TextEncoder().encode(salt), { name: "HMAC", hash: "SHA-256" }, false, [
-			"sign",
-		]);
+		return crypto.subtle.importKey("raw", utf8.encode(salt), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
 	}
 
 	/**

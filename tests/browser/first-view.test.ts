@@ -33,28 +33,21 @@ describe("the participant page's first view", () => {
 					numberFormats: 0,
 				};
 				(window as unknown as { __watch: Watch }).__watch = w;
-				// Building a date format loads the browser's locale data: costly on a slow phone at load.
-				Intl.DateTimeFormat = new Proxy(Intl.DateTimeFormat, {
-					construct(target, args) {
-						w.dateFormats++;
-						return Reflect.construct(target, args);
-					},
-					apply(target, self, args) {
-						w.dateFormats++;
-						return Reflect.apply(target, self, args);
-					},
-				});
-				// So is building a number format, and the counters are whole numbers (public/shared/plain-formats.js).
-				Intl.NumberFormat = new Proxy(Intl.NumberFormat, {
-					construct(target, args) {
-						w.numberFormats++;
-						return Reflect.construct(target, args);
-					},
-					apply(target, self, args) {
-						w.numberFormats++;
-						return Reflect.apply(target, self, args);
-					},
-				});
+				// Building a date or number format loads the browser's locale data: costly on a slow phone
+				// at load. The counters are whole numbers and their clock 24-hour (public/shared/plain-formats.js).
+				const counting = <C extends object>(format: C, count: () => void): C =>
+					new Proxy(format, {
+						construct(target, args) {
+							count();
+							return Reflect.construct(target as new (...a: unknown[]) => object, args);
+						},
+						apply(target, self, args) {
+							count();
+							return Reflect.apply(target as (...a: unknown[]) => unknown, self, args);
+						},
+					});
+				Intl.DateTimeFormat = counting(Intl.DateTimeFormat, () => w.dateFormats++);
+				Intl.NumberFormat = counting(Intl.NumberFormat, () => w.numberFormats++);
 				new PerformanceObserver((list) => {
 					for (const e of list.getEntries() as (PerformanceEntry & {
 						value: number;

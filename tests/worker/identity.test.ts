@@ -97,19 +97,7 @@ describe("an aggregator's identity", () => {
 		expect((await aggregator.pullSnapshot(mine, 0)).kind).toBe("snapshot");
 		const storage = () => runInDurableObject(aggregator, (_instance, state) => storedIn(state));
 		const before = await storage();
-		const snapshot: Snapshot = {
-			child: 16,
-			version: 3,
-			takenAt: Date.now(),
-			sealed: false,
-			participants: 1,
-			actions: { flower: 1, incense: 0, bow: 0, blessing: 0 },
-			blessingsPublished: 0,
-			regions: [{ region: "JP", participants: 1, flower: 1, incense: 0, bow: 0, blessing: 0 }],
-			minutes: [],
-			blessings: [],
-			shards: [],
-		};
+		const snapshot: Snapshot = { ...snapshotOf(16), version: 3 };
 		const strangers = [
 			{ ...mine, year: year + 1 },
 			{ ...mine, shardCount: 64 },
