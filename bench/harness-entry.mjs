@@ -259,7 +259,7 @@ async function calibrate(env, params) {
 			participantId: `cal-${tag}-${r}-${k}`,
 			idempotencyKey: `cal-${tag}-${r}-${k}`,
 			type: TYPES[k % TYPES.length],
-			fingerprint: "calibration",
+			body: "calibration",
 			blessing: null,
 			limit: 1,
 			country: REGIONS[k % REGIONS.length],

@@ -158,7 +158,6 @@ function stageOfFrame({ file, fn, text }) {
 	if (/^durable\//.test(file)) return "shard: perform and commit (JS)";
 	if (/\.perform\(/.test(text)) return "RPC: the stub call (with the bench's counting proxy)";
 	if (/src\/shard-batcher\.ts/.test(file)) return "batcher";
-	if (fn === "fingerprintOf") return "fingerprint";
 	if (/blessing-text|hold-words|opencc-js|src\/domain\/script/.test(file) || fn === "normalisedMessage")
 		return "blessing normalisation";
 	if (/src\/auth\/|src\/http\/secrets/.test(file) || /requireParticipant\s*=/.test(text)) return "token check";

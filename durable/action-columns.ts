@@ -32,6 +32,16 @@ export const actionValues = (counts: ActionCounts) =>
 		ACTION_TYPES.map((type) => counts[type]),
 	);
 
+/**
+ * For the sql tag: the action columns read from a `json_each` row's array from index `from` on,
+ * `value ->> 2, value ->> 3, ...`; `jsonCounts` writes them in that order.
+ */
+export const actionColumnsFromJson = (from: number) =>
+	new SqlFragment(ACTION_TYPES.map((_, n) => `value ->> ${from + n}`).join(", "));
+
+/** The counts in the columns' order, for a row of a JSON array read by `actionColumnsFromJson`. */
+export const jsonCounts = (counts: ActionCounts) => ACTION_TYPES.map((type) => counts[type]);
+
 /** For the sql tag: an aggregate of every action column, `sum(flower) AS flower, ...`. */
 export const actionAggregates = (aggregate: (column: string) => string) =>
 	new SqlFragment(actionColumnAggregates(aggregate));

@@ -11,6 +11,9 @@ import type { SqlQuery } from "./sql";
 
 const utf8 = new TextEncoder();
 
+/** A request with its body's salted HMAC: all the log keeps of what was sent. */
+type Fingerprinted = ActionRequest & { fingerprint: string };
+
 /**
  * The shard's action log: a batch of actions committed in one transaction, each checked against
  * its idempotency key and its limit, with the counters that summarise them.
@@ -19,7 +22,7 @@ export class ActionLog {
 	private fingerprintKey: Promise<CryptoKey> | null = null;
 	/** Batches waiting for the next transaction, and whether one is being committed. */
 	private readonly waiting: Array<{
-		requests: ActionRequest[];
+		requests: Fingerprinted[];
 		resolve: (outcomes: ActionOutcome[]) => void;
 		reject: (error: unknown) => void;
 	}> = [];
@@ -76,7 +79,7 @@ export class ActionLog {
 		}
 	}
 
-	private async commitAll(requests: ActionRequest[]): Promise<ActionOutcome[]> {
+	private async commitAll(requests: Fingerprinted[]): Promise<ActionOutcome[]> {
 		const countable = requests.filter((r) => !r.replayOnly).length;
 		await this.lease.ensure(countable);
 		for (;;) {
@@ -95,15 +98,15 @@ export class ActionLog {
 	}
 
 	/**
-	 * The requests with their fingerprints salted by this shard's own salt, so the log keeps no
-	 * plain hash of a text that one could confirm by hashing a guess.
+	 * The requests with their bodies' HMACs under this shard's own salt, so the log keeps neither
+	 * the text nor a plain hash of it that one could confirm by hashing a guess.
 	 */
-	private async salted(requests: ActionRequest[]): Promise<ActionRequest[]> {
+	private async salted(requests: ActionRequest[]): Promise<Fingerprinted[]> {
 		this.fingerprintKey ??= this.loadFingerprintKey();
 		const key = await this.fingerprintKey;
 		return Promise.all(
 			requests.map(async (request) => {
-				const mac = await crypto.subtle.sign("HMAC", key, utf8.encode(request.fingerprint));
+				const mac = await crypto.subtle.sign("HMAC", key, utf8.encode(request.body ?? request.fingerprint ?? ""));
 				return { ...request, fingerprint: toBase64Url(mac.slice(0, 16)) };
 			}),
 		);
@@ -125,7 +128,7 @@ export class ActionLog {
 	 * participant's counts grow with the batch, so the limit holds inside it too. Then it is
 	 * written with one statement per table, and the counters and the state once.
 	 */
-	private commit(requests: ActionRequest[]): { outcomes: ActionOutcome[]; version: number | null } {
+	private commit(requests: Fingerprinted[]): { outcomes: ActionOutcome[]; version: number | null } {
 		const now = Date.now();
 		const state = this.state.read();
 		const sealed = state.sealed === 1;

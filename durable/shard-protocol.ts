@@ -19,8 +19,17 @@ export interface ActionRequest {
 	participantId: string;
 	idempotencyKey: string;
 	type: ActionType;
-	/** A hash of the request body as sent: the same key with another body is refused. The shard salts it. */
-	fingerprint: string;
+	/**
+	 * The request body as sent, normalised (`type`, a newline, the message): the same key with another
+	 * body is refused. The shard keeps only a salted HMAC of it, never the text.
+	 */
+	body: string;
+	/**
+	 * What a Worker of the previous release sends instead of `body`: a SHA-256 of it. The shard salts
+	 * whichever it gets, so mixed versions count correctly; only a retry that crosses versions is
+	 * refused as a reused key. Deploy the release that introduced `body` whole (docs/OPERATIONS.md).
+	 */
+	fingerprint?: string;
 	blessing: BlessingText | null;
 	limit: number;
 	/** The request's country, the region of a participant who chose none. */

@@ -96,21 +96,24 @@ function options({
 	};
 }
 
-/** The workerd process Miniflare started (a child of this process). */
-function workerdPid() {
+/** The workerd processes Miniflare started (children of this process). */
+export function workerdPids() {
+	const pids = [];
 	for (const entry of readdirSync("/proc")) {
 		if (!/^\d+$/.test(entry)) continue;
 		try {
 			const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
 			const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 			const comm = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")"));
-			if (Number(fields[1]) === process.pid && comm.startsWith("workerd")) return Number(entry);
+			if (Number(fields[1]) === process.pid && comm.startsWith("workerd")) pids.push(Number(entry));
 		} catch {
 			// the process went away
 		}
 	}
-	return null;
+	return pids;
 }
+
+const workerdPid = () => workerdPids()[0] ?? null;
 
 const CLOCK_TICKS_PER_S = 100;
 
@@ -147,6 +150,22 @@ function descendantsOf(pid) {
 		stack.push(...(children.get(next) ?? []));
 	}
 	return out;
+}
+
+/**
+ * CPU time (user + system) of workerd's main thread, in milliseconds (resolution 10 ms), or null
+ * where /proc is not there. Every isolate's JavaScript runs on this one thread, so it is what
+ * saturates first.
+ */
+export function mainThreadCpuMs(pid) {
+	if (!pid) return null;
+	try {
+		const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
+		const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+		return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+	} catch {
+		return null;
+	}
 }
 
 /**

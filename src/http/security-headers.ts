@@ -2,7 +2,7 @@ import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
 
 /** API answers are data, never pages: nothing in them may run, frame or sniff. */
-const API_HEADERS: Record<string, string> = {
+export const API_HEADERS: Record<string, string> = {
 	"content-security-policy": "default-src 'none'; frame-ancestors 'none'",
 	"x-content-type-options": "nosniff",
 	"referrer-policy": "strict-origin-when-cross-origin",

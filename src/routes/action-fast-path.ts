@@ -64,10 +64,10 @@ export async function takeAction(
 	}
 	if (!input.success) return fallback(new Request(request, { body: text }));
 
-	let res: Response;
 	try {
 		await checkActionLimit(env, participantId);
-		res = await performAction({
+		// A counted action's answer comes with every header it needs.
+		return await performAction({
 			env,
 			waitUntil: (promise) => ctx.waitUntil(promise),
 			year: param.data.year,
@@ -77,9 +77,9 @@ export async function takeAction(
 			country: countryOf(request, env),
 		});
 	} catch (error) {
-		res = errorResponse(error, request.method, new URL(request.url).pathname);
+		// The refusal is built here, so its headers can be set in place.
+		const res = errorResponse(error, request.method, new URL(request.url).pathname);
+		for (const [name, value] of Object.entries(PUBLIC_CORS_HEADERS)) res.headers.set(name, value);
+		return withApiHeaders(res, true);
 	}
-	// Both answers are built here, so their headers can be set in place.
-	for (const [name, value] of Object.entries(PUBLIC_CORS_HEADERS)) res.headers.set(name, value);
-	return withApiHeaders(res, true);
 }

@@ -3,7 +3,10 @@ import { forgetCeremony, loadCeremony, shardStub } from "../ceremonies";
 import { shardIndexFor } from "../domain/shard-routing";
 import { unavailable } from "../http/errors";
 
-/** The shard that holds a participant's state in a ceremony, and the identity it expects. */
+/**
+ * The shard that holds a participant's state in a ceremony, and the identity it expects. The stub
+ * is made when first read: an action that joins another request's batch never calls its shard.
+ */
 export async function participantShard(env: Env, year: number, participantId: string) {
 	const config = await loadCeremony(env, year);
 	const identity: ActionIdentity = {
@@ -12,7 +15,13 @@ export async function participantShard(env: Env, year: number, participantId: st
 		shardIndex: shardIndexFor(participantId, config.shardCount),
 		configVersion: config.version,
 	};
-	return { config, identity, stub: shardStub(env, year, identity.shardIndex) };
+	return {
+		config,
+		identity,
+		get stub() {
+			return shardStub(env, year, identity.shardIndex);
+		},
+	};
 }
 
 export const certificateUrl = (year: number, participantId: string) =>

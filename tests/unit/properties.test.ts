@@ -105,7 +105,18 @@ describe("the snapshot merge", () => {
 			{ minute: MINUTE + 60_000 * shard, type: "incense", n: version },
 		],
 		blessings: [],
-		shards: [],
+		shards: [
+			{
+				shardIndex: shard,
+				version,
+				takenAt: 1_000 + version,
+				receivedAt: 2_000 + version,
+				sealed: version === 12,
+				participants: version * 2 + shard,
+				actions: { flower: version * 3, incense: version, bow: shard, blessing: version + shard },
+				blessingsPublished: version,
+			},
+		],
 	});
 
 	it("is idempotent and order-independent: the result is the newest snapshot of each shard", async () => {
@@ -119,7 +130,12 @@ describe("the snapshot merge", () => {
 					const merged = await runInDurableObject(stub, (_instance, state) => {
 						const merge = new SnapshotMerge(sqlOf(state.storage), state.storage);
 						for (const [shard, version] of deliveries) merge.apply(snapshotOf(shard, version));
-						return { ...merge.tally(), minutes: merge.minutesSince(0) };
+						return {
+							...merge.tally(),
+							minutes: merge.minutesSince(0),
+							regions: merge.regions(),
+							shards: merge.shards(),
+						};
 					});
 					const newest = new Map<number, number>();
 					for (const [shard, version] of deliveries) newest.set(shard, Math.max(version, newest.get(shard) ?? 0));
@@ -144,6 +160,27 @@ describe("the snapshot merge", () => {
 					});
 					const flowerAt = stats.minutes.find((m) => m.minute === MINUTE && m.type === "flower")?.n ?? 0;
 					expect(flowerAt).toBe(expected.minuteFlower);
+					// Each shard's own incense bucket, its region's sum, and its status: the newest snapshot's.
+					for (const [shard, version] of newest) {
+						const s = snapshotOf(shard, version);
+						const incense = stats.minutes.find((m) => m.minute === MINUTE + 60_000 * shard && m.type === "incense");
+						expect(incense?.n).toBe(version);
+						expect(stats.shards.find((st) => st.shardIndex === shard)).toEqual(s.shards[0]);
+					}
+					for (const region of ["CN", "JP"]) {
+						const of = [...newest].filter(([shard]) => (shard % 2 ? "JP" : "CN") === region);
+						const row = stats.regions.find((r) => r.region === region);
+						if (of.length === 0) expect(row).toBeUndefined();
+						else
+							expect(row).toEqual({
+								region,
+								participants: of.reduce((n, [shard, version]) => n + version * 2 + shard, 0),
+								flower: of.reduce((n, [, version]) => n + version * 3, 0),
+								incense: of.reduce((n, [, version]) => n + version, 0),
+								bow: of.reduce((n, [shard]) => n + shard, 0),
+								blessing: of.reduce((n, [shard, version]) => n + version + shard, 0),
+							});
+					}
 				},
 			),
 			{ numRuns: 60 },

@@ -124,7 +124,7 @@ describe("the batcher on its own", () => {
 		participantId: `p${n}`,
 		idempotencyKey: `key-${n}-0000`,
 		type: "flower",
-		fingerprint: "f",
+		body: "f",
 		blessing: null,
 		limit: 1,
 		country: "CN",

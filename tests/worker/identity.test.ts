@@ -15,7 +15,7 @@ const request = (participantId: string, key: string, blessing = false): ActionRe
 	participantId,
 	idempotencyKey: key,
 	type: blessing ? "blessing" : "flower",
-	fingerprint: `fingerprint-${key}`,
+	body: `body-${key}`,
 	blessing: blessing ? { hans: "国泰民安", hant: "國泰民安", held: false } : null,
 	limit: 10,
 	country: "JP",

@@ -21,7 +21,7 @@ const request = (
 	participantId,
 	idempotencyKey: key,
 	type,
-	fingerprint: `${type}:${options.body ?? ""}`,
+	body: `${type}\n${options.body ?? ""}`,
 	blessing:
 		type === "blessing" ? { hans: options.body ?? "国泰民安", hant: options.body ?? "國泰民安", held: false } : null,
 	limit: options.limit ?? 10,
@@ -223,5 +223,35 @@ describe("one batch at a shard", () => {
 		expect(audit.match).toBe(true);
 		expect(audit.counters.participants).toBe(40);
 		expect(audit.counters.actions).toEqual({ flower: 40, incense: 0, bow: 32, blessing: 0 });
+	});
+
+	it("takes the body from this release's Worker and the hash from the previous one's, and counts both", async () => {
+		await ceremonyOpen();
+		const own = { ...identityOf(0), configVersion: 1 };
+		const shard = shardOf(0);
+		const { body: _body, ...previous } = request("v1", "old-key", "flower");
+		const legacy = { ...previous, fingerprint: "AAAAAAAAAAAAAAAAAAAAAA" } as unknown as ActionRequest;
+		const [counted, replayed, reused] = await shard.perform(own, [
+			legacy,
+			legacy,
+			{ ...legacy, fingerprint: "BBBBBBBBBBBBBBBBBBBBBB" } as unknown as ActionRequest,
+		]);
+		expect(replayed).toEqual(accepted(counted));
+		expect(reused).toEqual({ kind: "key-reused" });
+		const [fresh, again, other] = await shard.perform(own, [
+			request("v2", "new-key", "blessing", { body: "国泰民安" }),
+			request("v2", "new-key", "blessing", { body: "国泰民安" }),
+			request("v2", "new-key", "blessing", { body: "國泰民安" }),
+		]);
+		expect(again).toEqual(accepted(fresh));
+		expect(other).toEqual({ kind: "key-reused" });
+		const stored = await runInDurableObject(shard, (_instance, state) =>
+			state.storage.sql
+				.exec<{ fingerprint: string }>("SELECT fingerprint FROM actions WHERE participant_id = 'v2'")
+				.one(),
+		);
+		// The log keeps a salted HMAC, never the text the Worker sent.
+		expect(stored.fingerprint).not.toContain("国泰民安");
+		expect(stored.fingerprint).toMatch(/^[A-Za-z0-9_-]{22}$/);
 	});
 });
