@@ -1,7 +1,11 @@
 import { adjustTotal } from "./counter-deltas";
 import type { BlessingState } from "./shard-protocol";
 import type { ShardState } from "./shard-state";
-import type { SqlQuery } from "./sql";
+import { SqlFragment, type SqlQuery } from "./sql";
+
+/** The seqs of a participant's blessing actions, which are their blessings' seqs too. */
+const ownBlessingSeqs = (participantId: string) =>
+	new SqlFragment("SELECT seq FROM actions WHERE participant_id = ? AND type = 'blessing'", [participantId]);
 
 /** The shard's blessings after they were counted: moderation and erasure, with the published count. */
 export class ShardBlessings {
@@ -28,10 +32,12 @@ export class ShardBlessings {
 
 	/** Erases the participant's blessing texts, and the fingerprints that could confirm them. Returns how many. */
 	erase(participantId: string): number {
+		// A blessing's seq is its action's: the participant's blessings are found through the log's
+		// (participant, key) index, so the blessings table needs no index of its own for this.
 		const erased = this.sql<{ seq: number; state: BlessingState }>`
-			SELECT seq, state FROM blessings WHERE participant_id = ${participantId} AND state != 'erased'`;
+			SELECT seq, state FROM blessings WHERE seq IN (${ownBlessingSeqs(participantId)}) AND state != 'erased'`;
 		this.sql`UPDATE blessings SET state = 'erased', text_hans = '', text_hant = ''
-			WHERE participant_id = ${participantId}`;
+			WHERE seq IN (${ownBlessingSeqs(participantId)})`;
 		// A replay of the key must not confirm the text: its fingerprint goes too (410 from now on).
 		this.sql`UPDATE actions SET fingerprint = '' WHERE participant_id = ${participantId} AND type = 'blessing'`;
 		this.changeStates(erased, "erased");
