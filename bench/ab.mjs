@@ -13,7 +13,7 @@ import { dirname, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { measureHealthz, mintParticipants, runActions } from "./lib/load.mjs";
-import { mainThreadCpuMs, startService, workerdPids } from "./lib/server.mjs";
+import { mainThreadCpuMs, startService } from "./lib/server.mjs";
 
 const { values: args } = parseArgs({
 	options: {
@@ -92,11 +92,12 @@ const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(value
 async function main() {
 	process.chdir(commonDirectory(ours, base));
 	const { startService: startBase } = await import(pathToFileURL(`${base}/bench/lib/server.mjs`).href);
+	// The base first: a checkout older than this tool takes the first workerd it finds as its own.
 	const baseService = await startBase({ shards });
 	const ourService = await startService({ shards });
-	// Each service's own workerd: the newer child is ours.
-	ourService.pid = workerdPids().find((pid) => pid !== baseService.pid) ?? null;
-	if (!baseService.pid || !ourService.pid) throw new Error("cannot tell the two workerd processes apart");
+	if (!baseService.pid || !ourService.pid || baseService.pid === ourService.pid) {
+		throw new Error("cannot tell the two workerd processes apart");
+	}
 	console.log(`ab: ${relative(process.cwd(), base)} (base) against ${relative(process.cwd(), ours)} (this checkout)`);
 	console.log(`${rounds} rounds of ${slice} s slices, ${connections} connections, ${shards} shards`);
 	try {

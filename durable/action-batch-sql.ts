@@ -1,5 +1,5 @@
 import { ACTION_TYPES, type ActionType } from "../src/schemas/common";
-import { actionColumnList } from "./action-columns";
+import { actionColumnList, actionColumnsFromJson, countsInColumnOrder, countsOf } from "./action-columns";
 import type { BlessingState } from "./shard-protocol";
 import { SqlFragment, type SqlQuery } from "./sql";
 
@@ -12,7 +12,7 @@ import { SqlFragment, type SqlQuery } from "./sql";
 /** `p.flower, p.incense, ...`: the participant's counts in the batch's read. */
 const participantCounts = new SqlFragment(ACTION_TYPES.map((t) => `p.${t}`).join(", "));
 /** The counts of a participant's JSON row, after its id, region and certificate. */
-const countsFromJson = new SqlFragment(ACTION_TYPES.map((_, n) => `value ->> ${n + 3}`).join(", "));
+const countsFromJson = actionColumnsFromJson(3);
 /** An upsert's assignments adding every action column of the new row. */
 const addedFromExcluded = new SqlFragment(ACTION_TYPES.map((t) => `${t} = ${t} + excluded.${t}`).join(", "));
 
@@ -49,7 +49,7 @@ export function loadBatch(sql: SqlQuery, keys: Array<{ participantId: string; id
 				? {
 						region: row.region,
 						certificate: row.certificate,
-						counts: Object.fromEntries(ACTION_TYPES.map((t) => [t, row[t] ?? 0])) as Record<ActionType, number>,
+						counts: countsOf(row),
 					}
 				: null,
 			earlier:
@@ -75,7 +75,7 @@ export interface ParticipantAddition {
 
 export function addToParticipants(sql: SqlQuery, now: number, additions: ParticipantAddition[]): void {
 	if (additions.length === 0) return;
-	const rows = additions.map((a) => [a.participantId, a.region, a.certificate, ...ACTION_TYPES.map((t) => a.added[t])]);
+	const rows = additions.map((a) => [a.participantId, a.region, a.certificate, ...countsInColumnOrder(a.added)]);
 	// Region, certificate and first count are set only where unset.
 	sql`INSERT INTO participants (id, region, certificate, first_counted_at, ${actionColumnList})
 		SELECT value ->> 0, value ->> 1, value ->> 2, ${now}, ${countsFromJson} FROM json_each(${JSON.stringify(rows)}) WHERE true

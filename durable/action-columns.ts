@@ -25,22 +25,19 @@ export const totalOf = (counts: ActionCounts) => ACTION_TYPES.reduce((sum, type)
 /** For the sql tag: the action columns' names, `flower, incense, ...`. */
 export const actionColumnList = new SqlFragment(ACTION_COLUMNS);
 
+/** The counts in the columns' order: bound as values, or a JSON row read by `actionColumnsFromJson`. */
+export const countsInColumnOrder = (counts: ActionCounts) => ACTION_TYPES.map((type) => counts[type]);
+
 /** For the sql tag: the counts bound in the columns' order, `?, ?, ...`. */
 export const actionValues = (counts: ActionCounts) =>
-	new SqlFragment(
-		ACTION_TYPES.map(() => "?").join(", "),
-		ACTION_TYPES.map((type) => counts[type]),
-	);
+	new SqlFragment(ACTION_TYPES.map(() => "?").join(", "), countsInColumnOrder(counts));
 
 /**
  * For the sql tag: the action columns read from a `json_each` row's array from index `from` on,
- * `value ->> 2, value ->> 3, ...`; `jsonCounts` writes them in that order.
+ * `value ->> 2, value ->> 3, ...`, as `countsInColumnOrder` writes them.
  */
 export const actionColumnsFromJson = (from: number) =>
 	new SqlFragment(ACTION_TYPES.map((_, n) => `value ->> ${from + n}`).join(", "));
-
-/** The counts in the columns' order, for a row of a JSON array read by `actionColumnsFromJson`. */
-export const jsonCounts = (counts: ActionCounts) => ACTION_TYPES.map((type) => counts[type]);
 
 /** For the sql tag: an aggregate of every action column, `sum(flower) AS flower, ...`. */
 export const actionAggregates = (aggregate: (column: string) => string) =>

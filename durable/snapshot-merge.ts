@@ -6,8 +6,8 @@ import {
 	actionColumnsFromExcluded,
 	actionColumnsFromJson,
 	actionValues,
+	countsInColumnOrder,
 	countsOf,
-	jsonCounts,
 } from "./action-columns";
 import type { ApplyOutcome, MinuteCount, RegionCounts, ShardStatus, Snapshot } from "./snapshot-protocol";
 import type { SqlQuery } from "./sql";
@@ -144,7 +144,7 @@ export class SnapshotMerge {
 			// Set-based, as the shard's batches are: each table takes the snapshot's rows as one JSON
 			// array, so a snapshot costs the same few statements whatever its regions, minutes and shards.
 			if (s.regions.length > 0) {
-				const regions = s.regions.map((r) => [r.region, r.participants, ...jsonCounts(r)]);
+				const regions = s.regions.map((r) => [r.region, r.participants, ...countsInColumnOrder(r)]);
 				this.sql`INSERT OR REPLACE INTO child_regions (child, region, participants, ${actionColumnList})
 					SELECT ${s.child}, value ->> 0, value ->> 1, ${actionColumnsFromJson(2)} FROM json_each(${JSON.stringify(regions)})`;
 			}
@@ -169,7 +169,7 @@ export class SnapshotMerge {
 					st.sealed ? 1 : 0,
 					st.participants,
 					st.blessingsPublished,
-					...jsonCounts(st.actions),
+					...countsInColumnOrder(st.actions),
 				]);
 				this.sql`INSERT INTO shard_status
 					(shard, version, taken_at, received_at, sealed, participants, blessings_published, ${actionColumnList})

@@ -15,24 +15,7 @@ const CONFIG_TTL_MS = 5 * 60_000;
 const cache = new Map<number, { config: CeremonyConfig; fetchedAt: number; refreshing: boolean }>();
 
 export const ceremonyStub = (env: Env, year: number) => env.CEREMONY.getByName(ceremonyObjectName(year));
-/** Shard ids by name, per namespace: an id is derived from its name by hashing, once per isolate. */
-const shardIds = new WeakMap<object, Map<string, DurableObjectId>>();
-
-export function shardStub(env: Env, year: number, index: number) {
-	const namespace = env.SHARD;
-	let ids = shardIds.get(namespace);
-	if (!ids) {
-		ids = new Map();
-		shardIds.set(namespace, ids);
-	}
-	const name = shardName(year, index);
-	let id = ids.get(name);
-	if (!id) {
-		id = namespace.idFromName(name);
-		ids.set(name, id);
-	}
-	return namespace.get(id);
-}
+export const shardStub = (env: Env, year: number, index: number) => env.SHARD.getByName(shardName(year, index));
 
 export function ceremonyDefaults(env: Env): CeremonyDefaults {
 	const shardCount = Number.parseInt(env.DEFAULT_SHARD_COUNT, 10);

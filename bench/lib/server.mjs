@@ -97,7 +97,7 @@ function options({
 }
 
 /** The workerd processes Miniflare started (children of this process). */
-export function workerdPids() {
+function workerdPids() {
 	const pids = [];
 	for (const entry of readdirSync("/proc")) {
 		if (!/^\d+$/.test(entry)) continue;
@@ -113,21 +113,28 @@ export function workerdPids() {
 	return pids;
 }
 
-const workerdPid = () => workerdPids()[0] ?? null;
+/**
+ * The workerd this service's Miniflare started: the child that was not there before it started
+ * (another service in the same process, as `npm run bench:ab` runs two, has its own).
+ */
+const newWorkerd = (before) => workerdPids().find((pid) => !before.has(pid)) ?? null;
 
 const CLOCK_TICKS_PER_S = 100;
 
-/** utime + stime of one process (all its threads), in clock ticks; 0 once it is gone. */
-function ticksOf(pid) {
+/** utime + stime in clock ticks from a stat(5) file (a process's or one thread's); null once it is gone. */
+function ticksIn(statFile) {
 	try {
-		const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+		const stat = readFileSync(statFile, "utf8");
 		const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
 		// Fields 14 and 15 of stat(5), counted from the state field (3).
 		return Number(fields[11]) + Number(fields[12]);
 	} catch {
-		return 0;
+		return null;
 	}
 }
+
+/** utime + stime of one process (all its threads), in clock ticks; 0 once it is gone. */
+const ticksOf = (pid) => ticksIn(`/proc/${pid}/stat`) ?? 0;
 
 /** The pids of `pid`'s descendants (workerd may run helpers of its own). */
 function descendantsOf(pid) {
@@ -158,14 +165,8 @@ function descendantsOf(pid) {
  * saturates first.
  */
 export function mainThreadCpuMs(pid) {
-	if (!pid) return null;
-	try {
-		const stat = readFileSync(`/proc/${pid}/task/${pid}/stat`, "utf8");
-		const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-		return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
-	} catch {
-		return null;
-	}
+	const ticks = pid ? ticksIn(`/proc/${pid}/task/${pid}/stat`) : null;
+	return ticks === null ? null : (ticks * 1000) / CLOCK_TICKS_PER_S;
 }
 
 /**
@@ -206,6 +207,7 @@ export async function startService({
 	const work = mkdtempSync(join(tmpdir(), "baizu-bench-"));
 	const buildDir = build(join(work, "build"));
 	const settings = { buildDir, persistDir: work, port, shards, batchMs, inspectorPort, profileSql, holdWords };
+	const before = new Set(workerdPids());
 	const mf = new Miniflare(options(settings));
 	const url = await mf.ready;
 	const service = {
@@ -213,7 +215,7 @@ export async function startService({
 		work,
 		buildDir,
 		shards,
-		pid: workerdPid(),
+		pid: newWorkerd(before),
 		memory: () => memoryOf(service.pid),
 		cpuMs: () => cpuMsOf(service.pid),
 		/**
@@ -224,9 +226,11 @@ export async function startService({
 			settings.batchMs = batchMs;
 			settings.storageFree = storageFree;
 			settings.port = Number(new URL(service.url).port);
+			// Every workerd but this one's, which the restart replaces.
+			const others = new Set(workerdPids().filter((pid) => pid !== service.pid));
 			await mf.setOptions(options(settings));
 			service.url = (await mf.ready).origin;
-			service.pid = workerdPid();
+			service.pid = newWorkerd(others);
 		},
 		async stop() {
 			await mf.dispose();
