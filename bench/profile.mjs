@@ -23,6 +23,9 @@ import WebSocket from "ws";
 import { mintParticipants, runActions, tally } from "./lib/load.mjs";
 import { startService } from "./lib/server.mjs";
 
+/** The RPC by which each parent of the tree receives a child's snapshot (bench/harness-entry.mjs counts them). */
+const SNAPSHOT_METHODS = { AggregatorDO: "AggregatorDO.applySnapshot", CeremonyDO: "CeremonyDO.applyAggregate" };
+
 const { values: args } = parseArgs({
 	options: {
 		duration: { type: "string", default: "15" },
@@ -264,25 +267,34 @@ async function main() {
 			await session.send("Profiler.enable");
 			await session.send("Profiler.setSamplingInterval", { interval: Number(args["interval-us"]) });
 			await session.send("Profiler.start");
-			const rowsBefore = (await tally(url)).sqlRows;
+			const before = await tally(url);
+			const rowsBefore = before.sqlRows;
 			const cpuBefore = service.cpuMs();
 			const run = await runActions({ ...common, tokens: take(perRun(duration)), tag: `profile-${id}`, duration });
 			const cpuMs = service.cpuMs() - cpuBefore;
 			const { profile } = await session.send("Profiler.stop");
 			session.close();
-			const rowsAfter = (await tally(url)).sqlRows;
+			const after = await tally(url);
+			const rowsAfter = after.sqlRows;
+			// Snapshots each parent received in the window: its rows written are counted per snapshot.
+			const received = Object.fromEntries(
+				Object.entries(SNAPSHOT_METHODS).map(([name, method]) => [
+					name,
+					(after.byMethod[method] ?? 0) - (before.byMethod[method] ?? 0),
+				]),
+			);
 			const rows = Object.fromEntries(
 				Object.entries(rowsAfter).map(([name, r]) => [
 					name,
 					{ read: r.read - (rowsBefore[name]?.read ?? 0), written: r.written - (rowsBefore[name]?.written ?? 0) },
 				]),
 			);
-			windows[id] = { run, cpuMs, profile, rows };
+			windows[id] = { run, cpuMs, profile, rows, received };
 		}
 		mkdirSync(args.out, { recursive: true });
 		const bundle = bundleFiles(join(service.buildDir, "index.js"));
 		const report = { date: new Date().toISOString(), loadAverage: loadavg(), isolates: {} };
-		for (const [id, { run, cpuMs, profile, rows: sqlRows }] of Object.entries(windows)) {
+		for (const [id, { run, cpuMs, profile, rows: sqlRows, received }] of Object.entries(windows)) {
 			const actions = run.acknowledgedInRun;
 			const rowsText = Object.entries(sqlRows)
 				.map(([name, r]) => `${name} ${fmt(r.read / actions, 1)} read, ${fmt(r.written / actions, 1)} written`)
@@ -298,6 +310,16 @@ async function main() {
 				`\n${id}: ${fmt(actions)} actions acknowledged in ${run.durationS} s (${fmt(run.perSecond)}/s, p99 ${run.p99} ms), mean batch ${fmt(run.shardRpcActions / run.shardRpcs, 1)}; workerd CPU ${fmt(cpuPerAction, 3)} ms per action (/proc, every thread)`,
 			);
 			console.log(`  SQLite rows per action (what Durable Object storage bills): ${rowsText}`);
+			const perSnapshot = Object.fromEntries(
+				Object.entries(received)
+					.filter(([name, n]) => n > 0 && sqlRows[name])
+					.map(([name, n]) => [name, { snapshots: n, written: sqlRows[name].written / n }]),
+			);
+			console.log(
+				`  rows written per snapshot received: ${Object.entries(perSnapshot)
+					.map(([name, r]) => `${name} ${fmt(r.written, 1)} (${fmt(r.snapshots)} snapshots)`)
+					.join("; ")}`,
+			);
 			console.log(`  ${fmt((busy + idle) / 1000)} ms sampled, ${fmt(busy / 1000)} ms busy (not idle); ${file}`);
 			console.log(
 				`  ${"stage".padEnd(62)}${"share".padStart(8)}${"≈ ms/action".padStart(13)}  (share of the busy samples × workerd's CPU per action)`,
@@ -316,6 +338,8 @@ async function main() {
 				sqlRowsPerAction: Object.fromEntries(
 					Object.entries(sqlRows).map(([name, r]) => [name, { read: r.read / actions, written: r.written / actions }]),
 				),
+				/** Rows a parent writes per snapshot it receives (its own pushes' confirmations included). */
+				sqlRowsPerSnapshot: perSnapshot,
 				sampledMs: (busy + idle) / 1000,
 				busyMs: busy / 1000,
 				stages: Object.fromEntries(

@@ -17,7 +17,8 @@
 //   --limit-rps N (a shard's request ceiling: the per-RPC cost is raised to at least 1000/N ms)
 //   --measured FILE (bench/results/latest.json: c1 and workerd's CPU per action, from `npm run bench`;
 //   --c1 overrides)  --cost (what a burst of --burst-s seconds costs at each rate and shard count,
-//   at Cloudflare's published prices; --rows-written N, else from bench/results/profile-after.json)
+//   at Cloudflare's published prices; --rows-written N, --aggregator-rows N, --ceremony-rows N, else
+//   from bench/results/profile-after.json)
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
 		cost: { type: "boolean", default: false },
 		"burst-s": { type: "string", default: "3600" },
 		"rows-written": { type: "string" },
+		"aggregator-rows": { type: "string" },
+		"ceremony-rows": { type: "string" },
 		"limit-rps": { type: "string" },
 		duration: { type: "string", default: "5" },
 		warmup: { type: "string", default: "1" },
@@ -80,10 +83,9 @@ const rowsFromProfile = existsSync(profiled)
 	? JSON.parse(readFileSync(profiled, "utf8")).isolates?.["core:user:baizu-online"]
 	: null;
 /**
- * The shards' rows written per action, measured by `npm run bench:profile` at its mean batch (the
- * snapshots' rows at the aggregators and the CeremonyDO are per second, not per action, and are
- * left out); without a measurement, 10: the log row and its key, the participant row, a quarter
- * blessing row, the batch's counters.
+ * The shards' rows written per action, measured by `npm run bench:profile` at its mean batch;
+ * without a measurement, 10: the log row and its key, the participant row, a quarter blessing row,
+ * the batch's counters.
  */
 const ROWS_WRITTEN = Number(args["rows-written"] ?? rowsFromProfile?.sqlRowsPerAction?.ShardDO?.written ?? 10);
 const ROWS_SOURCE = args["rows-written"]
@@ -91,6 +93,18 @@ const ROWS_SOURCE = args["rows-written"]
 	: rowsFromProfile
 		? `${profiled}, at a mean batch of ${rowsFromProfile.meanBatch.toFixed(1)}`
 		: "estimate";
+
+/**
+ * Rows the tree's parents write per snapshot they receive (`npm run bench:profile`): each shard
+ * and each aggregator pushes four a second while it has something new. Without a measurement, 25
+ * at an aggregator and 80 at the CeremonyDO (a snapshot's row, its changed regions and minutes,
+ * its shards' statuses). Both grow with the regions a snapshot carries.
+ */
+const TREE_ROWS = {
+	aggregator: Number(args["aggregator-rows"] ?? rowsFromProfile?.sqlRowsPerSnapshot?.AggregatorDO?.written ?? 25),
+	ceremony: Number(args["ceremony-rows"] ?? rowsFromProfile?.sqlRowsPerSnapshot?.CeremonyDO?.written ?? 80),
+	source: rowsFromProfile?.sqlRowsPerSnapshot ? profiled : "estimate",
+};
 
 const MAX_LEASE = 4096;
 
@@ -426,19 +440,29 @@ function mainCost() {
 	const shards = list(args.shards);
 	console.log(
 		`inputs (${args.measured}): Worker CPU per action between ${lower.toFixed(3)} and ${upper.toFixed(3)} ms; c1 ${c1Default.toFixed(3)} ms; ` +
-			`a burst of ${seconds} s; rows written per action ${ROWS_WRITTEN.toFixed(1)} (${ROWS_SOURCE})`,
+			`a burst of ${seconds} s; rows written per action ${ROWS_WRITTEN.toFixed(1)} (${ROWS_SOURCE}); ` +
+			`per snapshot received ${TREE_ROWS.aggregator.toFixed(1)} at an aggregator, ${TREE_ROWS.ceremony.toFixed(1)} at the CeremonyDO (${TREE_ROWS.source})`,
 	);
 	console.log(
-		["actions/s", "shards", "Worker CPU-ms/s", "requests/s (Worker + DO)", "cost of the burst, USD"].join("\t"),
+		[
+			"actions/s",
+			"shards",
+			"Worker CPU-ms/s",
+			"requests/s (Worker + DO)",
+			"tree rows written/s",
+			"cost of the burst, USD",
+		].join("\t"),
 	);
 	for (const rate of list(args.rate)) {
 		for (const S of shards) {
 			// In production the mean batch is about 1 (docs/CAPACITY.md): one RPC per action; every
 			// shard and aggregator pushes four snapshots a second (an alarm and an RPC each).
 			const objectRequests = rate * 1 + 8 * S + 8 * Math.ceil(S / 16);
+			const treeRows = 4 * S * TREE_ROWS.aggregator + 4 * Math.ceil(S / 16) * TREE_ROWS.ceremony;
 			const cost = (cpuMs) =>
 				seconds *
 				(rate * (PRICES.workerRequest + cpuMs * PRICES.workerCpuMs + ROWS_WRITTEN * PRICES.rowWritten) +
+					treeRows * PRICES.rowWritten +
 					objectRequests * PRICES.objectRequest +
 					(S + Math.ceil(S / 16) + 1) * OBJECT_GB * PRICES.objectGbS);
 			console.log(
@@ -447,6 +471,7 @@ function mainCost() {
 					S,
 					`${Math.round(rate * lower)}–${Math.round(rate * upper)}`,
 					`${rate} + ${Math.round(objectRequests)}`,
+					Math.round(treeRows),
 					`${cost(lower).toFixed(0)}–${cost(upper).toFixed(0)}`,
 				].join("\t"),
 			);

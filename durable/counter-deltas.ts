@@ -38,9 +38,9 @@ export class CounterDeltas {
 		sql`INSERT INTO totals (metric, n) SELECT value ->> 0, value ->> 1 FROM json_each(${JSON.stringify([...this.totals])}) WHERE true
 			ON CONFLICT (metric) DO UPDATE SET n = n + excluded.n`;
 		const regions = [...this.regions].map(([key, n]) => [...key.split("\u0000"), n]);
-		sql`INSERT INTO region_counts (region, metric, n)
-			SELECT value ->> 0, value ->> 1, value ->> 2 FROM json_each(${JSON.stringify(regions)}) WHERE true
-			ON CONFLICT (region, metric) DO UPDATE SET n = n + excluded.n`;
+		sql`INSERT INTO region_counts (region, metric, n, version)
+			SELECT value ->> 0, value ->> 1, value ->> 2, ${version} FROM json_each(${JSON.stringify(regions)}) WHERE true
+			ON CONFLICT (region, metric) DO UPDATE SET n = n + excluded.n, version = excluded.version`;
 		sql`INSERT INTO minute_counts (minute, type, n, version)
 			SELECT ${this.minute}, value ->> 0, value ->> 1, ${version} FROM json_each(${JSON.stringify([...this.minutes])}) WHERE true
 			ON CONFLICT (minute, type) DO UPDATE SET n = n + excluded.n, version = excluded.version`;

@@ -64,8 +64,11 @@ CREATE INDEX IF NOT EXISTS blessings_by_state ON blessings (state, seq);
 
 -- Counters: metric is an action type, 'participants' or 'blessings_published'.
 CREATE TABLE IF NOT EXISTS totals (metric TEXT PRIMARY KEY, n INTEGER NOT NULL) WITHOUT ROWID;
+-- version: the snapshot version that last changed the row, so a snapshot sends only the regions
+-- changed since the one its aggregator confirmed (SHARD_REGION_VERSION adds it to older shards).
 CREATE TABLE IF NOT EXISTS region_counts (
 	region TEXT NOT NULL, metric TEXT NOT NULL, n INTEGER NOT NULL,
+	version INTEGER NOT NULL DEFAULT 0,
 	PRIMARY KEY (region, metric)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS minute_counts (
@@ -75,6 +78,13 @@ CREATE TABLE IF NOT EXISTS minute_counts (
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS minute_counts_by_version ON minute_counts (version);
 `;
+
+/** Added with snapshots of changed regions only: shards created before have no version per region row. */
+export const SHARD_REGION_VERSION = {
+	table: "region_counts",
+	column: "version",
+	definition: "INTEGER NOT NULL DEFAULT 0",
+};
 
 /** Added with configuration versions: the newest version of the ceremony's configuration the shard knows. */
 export const SHARD_CONFIG_SCHEMA = `

@@ -16,9 +16,15 @@ export class ShardSnapshots {
 		private readonly state: ShardState,
 	) {}
 
-	/** The absolute counters, with minute buckets changed after `sinceVersion`. */
+	/**
+	 * The absolute counters, with the regions and minute buckets changed after `sinceVersion` (or
+	 * after the version the aggregator confirmed, if older): the aggregator keeps the rest. A region
+	 * goes whole, every metric of it, since the aggregator replaces a child's region row. From 0,
+	 * every region goes: rows of a shard created before regions had versions have version 0.
+	 */
 	take(sinceVersion = 0): ShardSnapshot {
 		const state = this.state.read();
+		const since = Math.min(sinceVersion, state.confirmed_version);
 		const totals = new Map(
 			this.sql<{ metric: string; n: number }>`SELECT metric, n FROM totals`.map((r) => [r.metric, r.n]),
 		);
@@ -29,7 +35,8 @@ export class ShardSnapshots {
 			region: string;
 			metric: string;
 			n: number;
-		}>`SELECT region, metric, n FROM region_counts`) {
+		}>`SELECT region, metric, n FROM region_counts
+			WHERE ${since} = 0 OR region IN (SELECT region FROM region_counts WHERE version > ${since})`) {
 			const entry = regions.get(row.region) ?? { region: row.region, participants: 0, ...zeroCounts() };
 			entry[row.metric as keyof ActionCounts | "participants"] = row.n;
 			regions.set(row.region, entry);
@@ -49,7 +56,7 @@ export class ShardSnapshots {
 			...counts,
 			regions: [...regions.values()],
 			minutes: this.sql<MinuteCount>`SELECT minute, type, n FROM minute_counts
-				WHERE version > ${Math.min(sinceVersion, state.confirmed_version)}`,
+				WHERE version > ${since}`,
 			blessings: this.newBlessings(state),
 			shards: [{ shardIndex, receivedAt: now, ...counts }],
 		};

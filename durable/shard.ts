@@ -22,10 +22,10 @@ import type {
 	ShardSnapshotOutcome,
 	WrongShard,
 } from "./shard-protocol";
-import { SHARD_CONFIG_SCHEMA, SHARD_SCHEMA } from "./shard-schema";
+import { SHARD_CONFIG_SCHEMA, SHARD_REGION_VERSION, SHARD_SCHEMA } from "./shard-schema";
 import { ShardSnapshots } from "./shard-snapshots";
 import { ShardState } from "./shard-state";
-import { migrate, sqlOf } from "./sql";
+import { addColumn, migrate, sqlOf } from "./sql";
 
 /**
  * One shard of a ceremony: the participants whose id hashes here, their action log, and the
@@ -47,6 +47,7 @@ export class ShardDO extends DurableObject<Env> {
 		super(ctx, env);
 		const sql = sqlOf(ctx.storage);
 		migrate(ctx.storage, SHARD_SCHEMA);
+		addColumn(ctx.storage, SHARD_REGION_VERSION);
 		migrate(ctx.storage, SHARD_CONFIG_SCHEMA);
 		this.state = new ShardState(sql);
 		this.pushes = new PushSchedule(ctx.storage);

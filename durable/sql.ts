@@ -37,6 +37,15 @@ export function sqlOf(storage: DurableObjectStorage): SqlQuery {
 	};
 }
 
+/** Adds a column to a table created before it was in the schema; does nothing where it is there. */
+export function addColumn(
+	storage: DurableObjectStorage,
+	{ table, column, definition }: { table: string; column: string; definition: string },
+): void {
+	if (storage.sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames.includes(column)) return;
+	storage.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+}
+
 /** Runs a multi-statement schema script (no parameters). */
 export function migrate(storage: DurableObjectStorage, script: string): void {
 	storage.sql.exec(script);

@@ -1,9 +1,9 @@
-import { runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ActionLog } from "../../durable/shard-actions";
-import type { ActionOutcome, ActionRequest, ShardIdentity } from "../../durable/shard-protocol";
-import { shardName } from "../../src/domain/shard-routing";
+import type { ActionOutcome, ActionRequest, RegionCounts, ShardIdentity } from "../../durable/shard-protocol";
+import { aggregatorIndexFor, aggregatorName, shardName } from "../../src/domain/shard-routing";
 import type { ActionType } from "../../src/schemas/common";
 import { outcomeOf, YEAR } from "./helpers";
 
@@ -253,5 +253,83 @@ describe("one batch at a shard", () => {
 		// The log keeps a salted HMAC, never the text the Worker sent.
 		expect(stored.fingerprint).not.toContain("国泰民安");
 		expect(stored.fingerprint).toMatch(/^[A-Za-z0-9_-]{22}$/);
+	});
+});
+
+describe("a shard's snapshot", () => {
+	// A ceremony of its own, so its shards hold only what these tests count.
+	const regionYear = YEAR + 18;
+	const identityIn = (shardIndex: number): ShardIdentity => ({ year: regionYear, shardCount: 4, shardIndex });
+	const shardIn = (shardIndex: number) => env.SHARD.getByName(shardName(regionYear, shardIndex));
+	const open = () => env.CEREMONY.getByName(`${regionYear}`).getConfig(regionYear, { shardCount: 4, openNow: true });
+	const inRegion = (participantId: string, key: string, type: ActionType, country: string): ActionRequest => ({
+		...request(participantId, key, type),
+		country,
+	});
+	const regionsOf = (snapshot: { regions: RegionCounts[] }) =>
+		[...snapshot.regions].sort((a, b) => a.region.localeCompare(b.region));
+
+	it("sends only the regions changed since the version its aggregator confirmed, each whole, and the tree keeps the rest", async () => {
+		await open();
+		const own = { ...identityIn(1), configVersion: 1 };
+		const shard = shardIn(1);
+		await shard.perform(own, [
+			inRegion("r1", "r1-flower", "flower", "JP"),
+			inRegion("r2", "r2-flower", "flower", "US"),
+		]);
+		// The push: the aggregator has both regions, and the shard its confirmation.
+		await runDurableObjectAlarm(shard);
+		const pushed = outcomeOf(await shard.pullSnapshot(identityIn(1), 0), "snapshot").snapshot;
+		expect(regionsOf(pushed).map((r) => r.region)).toEqual(["JP", "US"]);
+
+		await shard.perform(own, [inRegion("r1", "r1-incense", "incense", "JP")]);
+		const { snapshot } = outcomeOf(await shard.pullSnapshot(identityIn(1), pushed.version), "snapshot");
+		expect(snapshot.version).toBe(pushed.version + 1);
+		expect(snapshot.regions).toEqual([{ region: "JP", participants: 1, flower: 1, incense: 1, bow: 0, blessing: 0 }]);
+		// An aggregator that holds nothing of the shard gets every region.
+		expect(regionsOf(outcomeOf(await shard.pullSnapshot(identityIn(1), 0), "snapshot").snapshot)).toHaveLength(2);
+
+		await runDurableObjectAlarm(shard);
+		const aggregatorIndex = aggregatorIndexFor(1);
+		const aggregator = env.AGGREGATOR.getByName(aggregatorName(regionYear, aggregatorIndex));
+		const merged = outcomeOf(
+			await aggregator.pullSnapshot({ year: regionYear, shardCount: 4, aggregatorIndex }, 0),
+			"snapshot",
+		).snapshot;
+		expect(regionsOf(merged)).toEqual([
+			{ region: "JP", participants: 1, flower: 1, incense: 1, bow: 0, blessing: 0 },
+			{ region: "US", participants: 1, flower: 1, incense: 0, bow: 0, blessing: 0 },
+		]);
+	});
+
+	it("adds the regions' version to a shard created before it, and goes on counting", async () => {
+		await open();
+		const own = { ...identityIn(2), configVersion: 1 };
+		const shard = shardIn(2);
+		await shard.perform(own, [inRegion("m1", "m1-flower", "flower", "JP")]);
+		const columns = () =>
+			runInDurableObject(
+				shard,
+				(_instance, state) => state.storage.sql.exec("SELECT * FROM region_counts LIMIT 0").columnNames,
+			);
+		// Its snapshot pushed first, so no alarm runs the new code against the old table.
+		await runDurableObjectAlarm(shard);
+		// As a shard of the previous release has it.
+		await runInDurableObject(shard, (_instance, state) => {
+			state.storage.sql.exec("ALTER TABLE region_counts DROP COLUMN version");
+		});
+		expect(await columns()).not.toContain("version");
+		await evictDurableObject(shard);
+
+		const [counted] = await shard.perform(own, [inRegion("m2", "m2-flower", "flower", "TW")]);
+		accepted(counted);
+		expect(await columns()).toContain("version");
+		const { snapshot } = outcomeOf(await shard.pullSnapshot(identityIn(2), 0), "snapshot");
+		expect(regionsOf(snapshot).map((r) => [r.region, r.participants])).toEqual([
+			["JP", 1],
+			["TW", 1],
+		]);
+		const { audit } = outcomeOf(await shard.audit(identityIn(2)), "audited");
+		expect(audit.match).toBe(true);
 	});
 });
