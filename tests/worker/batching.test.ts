@@ -178,6 +178,31 @@ describe("the batcher on its own", () => {
 		expect(sentAfter).toBeLessThan(100);
 	});
 
+	it("sends a batch that waits for a lane soon after the lane comes free, and answers each of its waiters", async () => {
+		const settings = { windowMs: 1, maxSize: 100, maxInFlight: 1 };
+		let release: () => void = () => {};
+		const sent: Array<{ size: number; at: number }> = [];
+		const send: SendBatch = async (_id, requests) => {
+			sent.push({ size: requests.length, at: Date.now() });
+			// The first batch holds the only lane until released.
+			if (sent.length === 1) await new Promise<void>((resolve) => (release = resolve));
+			return accept(requests);
+		};
+		const first = performBatched(identity, request(0), send, settings);
+		await scheduler.wait(20);
+		// These wait for the lane: their window is over, and the one lane is busy.
+		const waiting = Array.from({ length: 5 }, (_, n) => performBatched(identity, request(n + 1), send, settings));
+		await scheduler.wait(50);
+		expect(sent.map((s) => s.size)).toEqual([1]);
+		const releasedAt = Date.now();
+		release();
+		const outcomes = await Promise.all([first, ...waiting]);
+		expect(outcomes.map((o) => (o.kind === "accepted" ? o.seq : -1))).toEqual([0, 1, 2, 3, 4, 5]);
+		expect(sent.map((s) => s.size)).toEqual([1, 5]);
+		// Sent when the lane came back, not at the lane-wait limit (1 s).
+		expect((sent[1]?.at ?? Number.POSITIVE_INFINITY) - releasedAt).toBeLessThan(500);
+	});
+
 	it("rejects every waiter when the RPC throws, and sends a batch again alone when the error is not retryable", async () => {
 		const overloaded = Object.assign(new Error("overloaded"), { overloaded: true });
 		const waiters = Array.from({ length: 10 }, (_, n) =>
