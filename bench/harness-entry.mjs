@@ -155,7 +155,7 @@ const SQL_KINDS = [
 	],
 	[
 		"counters",
-		/^\s*(INSERT|UPDATE)[^;]*\b(totals|region_counts|minute_counts)\b/i,
+		/^\s*(WITH folded|(INSERT|UPDATE)[^;]*\b(totals|region_counts|minute_counts)\b)/i,
 		function sqlCounters(exec, q, v) {
 			return rowsOf(exec(q, ...v), this);
 		},

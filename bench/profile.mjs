@@ -150,7 +150,7 @@ function stageOfFrame({ file, fn, text }) {
 	// The state row is read for batches, snapshots and leases alike: its caller decides.
 	if (file === "durable/sql.ts" || file === "durable/shard-state.ts" || fn === "get state") return null;
 	if (/certificate-lease/.test(file) || /^(requestLease|leaseCertificates)$/.test(fn)) return "certificate leases";
-	if (/counter-deltas/.test(file)) return "counters, built once per batch";
+	if (/shard-counters/.test(file)) return "counters, folded in from the log";
 	if (/^(salted|loadFingerprintKey)$/.test(fn) || /fingerprint/.test(file)) return "fingerprint salting at the shard";
 	if (
 		/push-schedule|snapshot|aggregator|wall-outbox/.test(file) ||

@@ -3,7 +3,6 @@ import { UNKNOWN_REGION } from "../src/domain/regions";
 import { type ActionType, zeroCounts } from "../src/schemas/common";
 import { addToParticipants, type LoadedRow, type LogEntry, loadBatch, logActions } from "./action-batch-sql";
 import { type CertificateLease, LeaseExhausted } from "./certificate-lease";
-import { CounterDeltas } from "./counter-deltas";
 import type { PushSchedule } from "./push-schedule";
 import type { ActionOutcome, ActionRequest, BlessingState } from "./shard-protocol";
 import type { ShardState } from "./shard-state";
@@ -126,13 +125,12 @@ export class ActionLog {
 	 * The batch decided in memory from one read of its rows, in order, as if its actions ran one
 	 * after another: a key met twice answers the second time as a replay of the first, and each
 	 * participant's counts grow with the batch, so the limit holds inside it too. Then it is
-	 * written with one statement per table, and the counters and the state once.
+	 * written with one statement per table, and the state once.
 	 */
 	private commit(requests: Fingerprinted[]): { outcomes: ActionOutcome[]; version: number | null } {
 		const now = Date.now();
 		const state = this.state.read();
 		const sealed = state.sealed === 1;
-		const deltas = new CounterDeltas(now);
 		this.lease.begin(state.lease_next, state.lease_end);
 		const loaded = loadBatch(this.sql, requests);
 		const participants = new Map<string, Participant>();
@@ -190,8 +188,7 @@ export class ActionLog {
 				return { kind: "over-limit", type, certificate: participant.certificate };
 			}
 
-			const newcomer = participant.certificate === null;
-			if (newcomer) participant.certificate = this.lease.take();
+			if (participant.certificate === null) participant.certificate = this.lease.take();
 			participant.region ??= request.country || UNKNOWN_REGION;
 			participant.counts[type]++;
 			participant.added ??= zeroCounts();
@@ -203,7 +200,6 @@ export class ActionLog {
 				participant.region,
 				blessing && { hans: blessing.hans, hant: blessing.hant, state: blessingState },
 			);
-			deltas.count(type, participant.region, newcomer, blessing !== null && blessingState === "published");
 			const outcome = { kind: "accepted" as const, seq: 0, type, certificate: participant.certificate as number };
 			pending.push({ outcome, entry: created });
 			return outcome;
@@ -218,9 +214,9 @@ export class ActionLog {
 		);
 		logActions(this.sql, now, entries);
 		for (const { outcome, entry } of pending) outcome.seq = entry.seq;
-		if (deltas.isEmpty) return { outcomes, version: null };
+		// The counters are folded in from the log later (durable/shard-counters.ts): a batch writes none.
+		if (!entries.some((e) => e.counted)) return { outcomes, version: null };
 		const version = state.version + 1;
-		deltas.write(this.sql, version);
 		this.state.writeBatch(version, this.lease.used);
 		return { outcomes, version };
 	}

@@ -1,4 +1,4 @@
-import { adjustTotal } from "./counter-deltas";
+import type { ShardCounters } from "./shard-counters";
 import type { BlessingState } from "./shard-protocol";
 import type { ShardState } from "./shard-state";
 import { SqlFragment, type SqlQuery } from "./sql";
@@ -13,6 +13,7 @@ export class ShardBlessings {
 		private readonly sql: SqlQuery,
 		private readonly storage: DurableObjectStorage,
 		private readonly state: ShardState,
+		private readonly counters: ShardCounters,
 	) {}
 
 	/**
@@ -23,6 +24,8 @@ export class ShardBlessings {
 		const row = this.sql<{ state: BlessingState }>`SELECT state FROM blessings WHERE seq = ${seq}`[0];
 		if (!row || row.state === "erased") return null;
 		if (row.state === state) return { changed: false };
+		// The blessing's action is in the counters before its published count moves.
+		this.counters.fold();
 		this.storage.transactionSync(() => {
 			this.sql`UPDATE blessings SET state = ${state} WHERE seq = ${seq}`;
 			this.changeStates([row], state);
@@ -30,7 +33,10 @@ export class ShardBlessings {
 		return { changed: true };
 	}
 
-	/** Erases the participant's blessing texts, and the fingerprints that could confirm them. Returns how many. */
+	/**
+	 * Erases the participant's blessing texts, and the fingerprints that could confirm them. Returns
+	 * how many. The caller folds the counters first (this runs inside its transaction).
+	 */
 	erase(participantId: string): number {
 		// A blessing's seq is its action's: the participant's blessings are found through the log's
 		// (participant, key) index, so the blessings table needs no index of its own for this.
@@ -49,7 +55,7 @@ export class ShardBlessings {
 		if (before.length === 0) return;
 		const published = (state: BlessingState) => (state === "published" ? 1 : 0);
 		const delta = before.reduce((sum, b) => sum + published(after) - published(b.state), 0);
-		if (delta !== 0) adjustTotal(this.sql, "blessings_published", delta);
+		if (delta !== 0) this.counters.adjustTotal("blessings_published", delta);
 		this.state.bumpVersion();
 	}
 }

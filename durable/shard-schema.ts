@@ -13,7 +13,8 @@ CREATE TABLE IF NOT EXISTS shard_state (
 	lease_next INTEGER NOT NULL DEFAULT 0,
 	lease_end INTEGER NOT NULL DEFAULT 0,
 	lease_size INTEGER NOT NULL DEFAULT 0,
-	lease_taken_at INTEGER NOT NULL DEFAULT 0
+	lease_taken_at INTEGER NOT NULL DEFAULT 0,
+	folded_seq INTEGER NOT NULL DEFAULT 0
 );
 INSERT OR IGNORE INTO shard_state (id) VALUES (1);
 
@@ -85,6 +86,17 @@ export const SHARD_REGION_VERSION = {
 	column: "version",
 	definition: "INTEGER NOT NULL DEFAULT 0",
 };
+
+/**
+ * Added with counters folded in from the log: a shard created before counted every action as it
+ * committed it, so its counters hold its whole log (`SHARD_FOLDED_FROM` sets that once added).
+ */
+export const SHARD_FOLDED_SEQ = {
+	table: "shard_state",
+	column: "folded_seq",
+	definition: "INTEGER NOT NULL DEFAULT 0",
+};
+export const SHARD_FOLDED_FROM = "UPDATE shard_state SET folded_seq = (SELECT coalesce(max(seq), 0) FROM actions)";
 
 /** Added with configuration versions: the newest version of the ceremony's configuration the shard knows. */
 export const SHARD_CONFIG_SCHEMA = `

@@ -1,5 +1,6 @@
 import { actionId, parseActionId } from "../src/domain/shard-routing";
 import { ACTION_TYPES, type ActionCounts, zeroCounts } from "../src/schemas/common";
+import type { ShardCounters } from "./shard-counters";
 import type { BlessingState, MinuteCount, RegionCounts, ShardSnapshot, WallEntry } from "./shard-protocol";
 import type { ShardState, ShardStateRow } from "./shard-state";
 import type { SqlQuery } from "./sql";
@@ -14,6 +15,7 @@ export class ShardSnapshots {
 	constructor(
 		private readonly sql: SqlQuery,
 		private readonly state: ShardState,
+		private readonly counters: ShardCounters,
 	) {}
 
 	/**
@@ -23,6 +25,7 @@ export class ShardSnapshots {
 	 * every region goes: rows of a shard created before regions had versions have version 0.
 	 */
 	take(sinceVersion = 0): ShardSnapshot {
+		this.counters.fold();
 		const state = this.state.read();
 		const since = Math.min(sinceVersion, state.confirmed_version);
 		const totals = new Map(

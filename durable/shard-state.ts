@@ -14,6 +14,8 @@ export type ShardStateRow = {
 	confirmed_version: number;
 	confirmed_published_seq: number;
 	confirmed_held_seq: number;
+	/** The last action log row the counters hold (durable/shard-counters.ts). */
+	folded_seq: number;
 };
 
 /**
@@ -106,6 +108,15 @@ export class ShardState {
 	 */
 	writeBatch(version: number, leaseNext: number): void {
 		this.sql`UPDATE shard_state SET version = ${version}, lease_next = ${leaseNext} WHERE id = 1`;
+	}
+
+	/** The counters now hold the log up to `seq`: inside the fold's transaction, `folded` once it has committed. */
+	writeFolded(seq: number): void {
+		this.sql`UPDATE shard_state SET folded_seq = ${seq} WHERE id = 1`;
+	}
+
+	folded(seq: number): void {
+		if (this.row) this.row.folded_seq = seq;
 	}
 
 	committed(version: number, leaseNext: number): void {

@@ -5,6 +5,7 @@ import { PushSchedule } from "./push-schedule";
 import { ActionLog } from "./shard-actions";
 import { ShardAuditor } from "./shard-audit";
 import { ShardBlessings } from "./shard-blessings";
+import { ShardCounters } from "./shard-counters";
 import { ShardParticipants } from "./shard-participants";
 import type {
 	ActionIdentity,
@@ -22,7 +23,13 @@ import type {
 	ShardSnapshotOutcome,
 	WrongShard,
 } from "./shard-protocol";
-import { SHARD_CONFIG_SCHEMA, SHARD_REGION_VERSION, SHARD_SCHEMA } from "./shard-schema";
+import {
+	SHARD_CONFIG_SCHEMA,
+	SHARD_FOLDED_FROM,
+	SHARD_FOLDED_SEQ,
+	SHARD_REGION_VERSION,
+	SHARD_SCHEMA,
+} from "./shard-schema";
 import { ShardSnapshots } from "./shard-snapshots";
 import { ShardState } from "./shard-state";
 import { addColumn, migrate, sqlOf } from "./sql";
@@ -39,6 +46,7 @@ export class ShardDO extends DurableObject<Env> {
 	private readonly participants: ShardParticipants;
 	private readonly actions: ActionLog;
 	private readonly blessings: ShardBlessings;
+	private readonly counters: ShardCounters;
 	private readonly snapshots: ShardSnapshots;
 	private readonly auditor: ShardAuditor;
 	private readonly pushes: PushSchedule;
@@ -48,14 +56,17 @@ export class ShardDO extends DurableObject<Env> {
 		const sql = sqlOf(ctx.storage);
 		migrate(ctx.storage, SHARD_SCHEMA);
 		addColumn(ctx.storage, SHARD_REGION_VERSION);
+		if (addColumn(ctx.storage, SHARD_FOLDED_SEQ)) ctx.storage.sql.exec(SHARD_FOLDED_FROM);
 		migrate(ctx.storage, SHARD_CONFIG_SCHEMA);
 		this.state = new ShardState(sql);
 		this.pushes = new PushSchedule(ctx.storage);
 		this.participants = new ShardParticipants(sql, ctx.storage);
 		const lease = new CertificateLease(this.state, (size) => this.requestLease(size));
 		this.actions = new ActionLog(sql, ctx.storage, this.state, lease, this.pushes);
-		this.blessings = new ShardBlessings(sql, ctx.storage, this.state);
-		this.snapshots = new ShardSnapshots(sql, this.state);
+		const counters = new ShardCounters(sql, ctx.storage, this.state);
+		this.counters = counters;
+		this.blessings = new ShardBlessings(sql, ctx.storage, this.state, counters);
+		this.snapshots = new ShardSnapshots(sql, this.state, counters);
 		this.auditor = new ShardAuditor(sql, this.state, this.snapshots);
 	}
 
@@ -104,6 +115,8 @@ export class ShardDO extends DurableObject<Env> {
 	async erase(identity: ShardIdentity, participantId: string): Promise<EraseOutcome> {
 		const wrong = this.wrong(identity);
 		if (wrong) return wrong;
+		// The counters first hold every action of the log, so the published count moves from the truth.
+		this.counters.fold();
 		const blessings = this.ctx.storage.transactionSync(() => {
 			this.participants.eraseName(participantId);
 			return this.blessings.erase(participantId);

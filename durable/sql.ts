@@ -37,13 +37,17 @@ export function sqlOf(storage: DurableObjectStorage): SqlQuery {
 	};
 }
 
-/** Adds a column to a table created before it was in the schema; does nothing where it is there. */
+/**
+ * Adds a column to a table created before it was in the schema; does nothing where it is there.
+ * True when it added it.
+ */
 export function addColumn(
 	storage: DurableObjectStorage,
 	{ table, column, definition }: { table: string; column: string; definition: string },
-): void {
-	if (storage.sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames.includes(column)) return;
+): boolean {
+	if (storage.sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames.includes(column)) return false;
 	storage.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+	return true;
 }
 
 /** Runs a multi-statement schema script (no parameters). */

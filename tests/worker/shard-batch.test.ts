@@ -1,6 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { ShardDO } from "../../durable/shard";
 import { ActionLog } from "../../durable/shard-actions";
 import type { ActionOutcome, ActionRequest, RegionCounts, ShardIdentity } from "../../durable/shard-protocol";
 import { aggregatorIndexFor, aggregatorName, shardName } from "../../src/domain/shard-routing";
@@ -256,16 +257,25 @@ describe("one batch at a shard", () => {
 	});
 });
 
+/** A ceremony of four shards of its own: their identities, their stubs, and opening it. */
+function ceremonyOfFourShards(ceremonyYear: number) {
+	return {
+		identityIn: (shardIndex: number): ShardIdentity => ({ year: ceremonyYear, shardCount: 4, shardIndex }),
+		shardIn: (shardIndex: number) => env.SHARD.getByName(shardName(ceremonyYear, shardIndex)),
+		open: () => env.CEREMONY.getByName(`${ceremonyYear}`).getConfig(ceremonyYear, { shardCount: 4, openNow: true }),
+	};
+}
+
+/** An action of the participant as if made from `country`. */
+const inRegion = (participantId: string, key: string, type: ActionType, country: string): ActionRequest => ({
+	...request(participantId, key, type),
+	country,
+});
+
 describe("a shard's snapshot", () => {
 	// A ceremony of its own, so its shards hold only what these tests count.
 	const regionYear = YEAR + 18;
-	const identityIn = (shardIndex: number): ShardIdentity => ({ year: regionYear, shardCount: 4, shardIndex });
-	const shardIn = (shardIndex: number) => env.SHARD.getByName(shardName(regionYear, shardIndex));
-	const open = () => env.CEREMONY.getByName(`${regionYear}`).getConfig(regionYear, { shardCount: 4, openNow: true });
-	const inRegion = (participantId: string, key: string, type: ActionType, country: string): ActionRequest => ({
-		...request(participantId, key, type),
-		country,
-	});
+	const { identityIn, shardIn, open } = ceremonyOfFourShards(regionYear);
 	const regionsOf = (snapshot: { regions: RegionCounts[] }) =>
 		[...snapshot.regions].sort((a, b) => a.region.localeCompare(b.region));
 
@@ -330,6 +340,70 @@ describe("a shard's snapshot", () => {
 			["TW", 1],
 		]);
 		const { audit } = outcomeOf(await shard.audit(identityIn(2)), "audited");
+		expect(audit.match).toBe(true);
+	});
+});
+
+describe("a shard's counters", () => {
+	// A ceremony of its own, and no snapshot pushes while a test runs: each fold is the test's own.
+	const { identityIn, shardIn, open } = ceremonyOfFourShards(YEAR + 19);
+	const totalsRows = (shardIndex: number) =>
+		runInDurableObject(shardIn(shardIndex), (_instance, state) =>
+			state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM totals").one(),
+		);
+
+	it("are not written by a batch, and catch up with the log before a snapshot and before a blessing's state moves", async () => {
+		vi.spyOn(ShardDO.prototype, "alarm").mockResolvedValue(undefined);
+		await open();
+		const own = { ...identityIn(0), configVersion: 1 };
+		const shard = shardIn(0);
+		const [, blessed] = await shard.perform(own, [
+			inRegion("c1", "c1-flower", "flower", "JP"),
+			inRegion("c1", "c1-blessing", "blessing", "JP"),
+			inRegion("c2", "c2-flower", "flower", "US"),
+		]);
+		expect(await totalsRows(0)).toEqual({ n: 0 });
+
+		// Hidden before any snapshot: the fold counts it as published first, then the count moves.
+		expect(await shard.setBlessingState(identityIn(0), accepted(blessed).seq, "hidden")).toEqual({
+			kind: "moderated",
+			state: "hidden",
+		});
+		await shard.perform(own, [inRegion("c1", "c1-incense", "incense", "JP")]);
+		const { snapshot } = outcomeOf(await shard.pullSnapshot(identityIn(0), 0), "snapshot");
+		expect(snapshot.participants).toBe(2);
+		expect(snapshot.actions).toEqual({ flower: 2, incense: 1, bow: 0, blessing: 1 });
+		expect(snapshot.blessingsPublished).toBe(0);
+		expect([...snapshot.regions].sort((a, b) => a.region.localeCompare(b.region))).toEqual([
+			{ region: "JP", participants: 1, flower: 1, incense: 1, bow: 0, blessing: 1 },
+			{ region: "US", participants: 1, flower: 1, incense: 0, bow: 0, blessing: 0 },
+		]);
+		expect(snapshot.minutes.reduce((n, m) => n + m.n, 0)).toBe(4);
+		// Folded once: a second snapshot counts nothing again.
+		const again = outcomeOf(await shard.pullSnapshot(identityIn(0), 0), "snapshot").snapshot;
+		expect({ ...again, takenAt: 0, shards: [] }).toEqual({ ...snapshot, takenAt: 0, shards: [] });
+		const { audit } = outcomeOf(await shard.audit(identityIn(0)), "audited");
+		expect(audit.match).toBe(true);
+	});
+
+	it("start from the end of the log in a shard created before they were folded, which counted every action as it came", async () => {
+		vi.spyOn(ShardDO.prototype, "alarm").mockResolvedValue(undefined);
+		await open();
+		const own = { ...identityIn(1), configVersion: 1 };
+		const shard = shardIn(1);
+		await shard.perform(own, [inRegion("o1", "o1-flower", "flower", "JP"), inRegion("o2", "o2-bow", "bow", "TW")]);
+		// Its counters hold its whole log, and it has no record of a fold, as a shard of the previous release.
+		outcomeOf(await shard.pullSnapshot(identityIn(1), 0), "snapshot");
+		await runInDurableObject(shard, (_instance, state) => {
+			state.storage.sql.exec("ALTER TABLE shard_state DROP COLUMN folded_seq");
+		});
+		await evictDurableObject(shard);
+
+		await shard.perform(own, [inRegion("o1", "o1-incense", "incense", "JP")]);
+		const { snapshot } = outcomeOf(await shard.pullSnapshot(identityIn(1), 0), "snapshot");
+		expect(snapshot.participants).toBe(2);
+		expect(snapshot.actions).toEqual({ flower: 1, incense: 1, bow: 1, blessing: 0 });
+		const { audit } = outcomeOf(await shard.audit(identityIn(1)), "audited");
 		expect(audit.match).toBe(true);
 	});
 });
