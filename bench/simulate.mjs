@@ -96,14 +96,14 @@ const ROWS_SOURCE = args["rows-written"]
 
 /**
  * Rows the tree's parents write per snapshot they receive (`npm run bench:profile`): each shard
- * and each aggregator pushes four a second while it has something new. Without a measurement, 25
- * at an aggregator and 80 at the CeremonyDO (a snapshot's row, its changed regions and minutes,
- * its shards' statuses). Both grow with the regions a snapshot carries.
+ * and each aggregator pushes four a second while it has something new. Without the profile's
+ * file, the figures of its run of 2026-11-24 07:42 UTC (docs/CAPACITY.md). Both grow with the
+ * regions a snapshot carries.
  */
 const TREE_ROWS = {
-	aggregator: Number(args["aggregator-rows"] ?? rowsFromProfile?.sqlRowsPerSnapshot?.AggregatorDO?.written ?? 25),
-	ceremony: Number(args["ceremony-rows"] ?? rowsFromProfile?.sqlRowsPerSnapshot?.CeremonyDO?.written ?? 80),
-	source: rowsFromProfile?.sqlRowsPerSnapshot ? profiled : "estimate",
+	aggregator: Number(args["aggregator-rows"] ?? rowsFromProfile?.sqlRowsPerSnapshot?.AggregatorDO?.written ?? 42.4),
+	ceremony: Number(args["ceremony-rows"] ?? rowsFromProfile?.sqlRowsPerSnapshot?.CeremonyDO?.written ?? 94.1),
+	source: rowsFromProfile?.sqlRowsPerSnapshot ? profiled : "bench:profile of 2026-11-24 07:42 UTC",
 };
 
 const MAX_LEASE = 4096;

@@ -89,14 +89,14 @@ export const SHARD_REGION_VERSION = {
 
 /**
  * Added with counters folded in from the log: a shard created before counted every action as it
- * committed it, so its counters hold its whole log (`SHARD_FOLDED_FROM` sets that once added).
+ * committed it, so its counters hold its whole log, and its fold starts at the log's end.
  */
 export const SHARD_FOLDED_SEQ = {
 	table: "shard_state",
 	column: "folded_seq",
 	definition: "INTEGER NOT NULL DEFAULT 0",
+	fill: "UPDATE shard_state SET folded_seq = (SELECT coalesce(max(seq), 0) FROM actions)",
 };
-export const SHARD_FOLDED_FROM = "UPDATE shard_state SET folded_seq = (SELECT coalesce(max(seq), 0) FROM actions)";
 
 /** Added with configuration versions: the newest version of the ceremony's configuration the shard knows. */
 export const SHARD_CONFIG_SCHEMA = `

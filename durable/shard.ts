@@ -23,13 +23,7 @@ import type {
 	ShardSnapshotOutcome,
 	WrongShard,
 } from "./shard-protocol";
-import {
-	SHARD_CONFIG_SCHEMA,
-	SHARD_FOLDED_FROM,
-	SHARD_FOLDED_SEQ,
-	SHARD_REGION_VERSION,
-	SHARD_SCHEMA,
-} from "./shard-schema";
+import { SHARD_CONFIG_SCHEMA, SHARD_FOLDED_SEQ, SHARD_REGION_VERSION, SHARD_SCHEMA } from "./shard-schema";
 import { ShardSnapshots } from "./shard-snapshots";
 import { ShardState } from "./shard-state";
 import { addColumn, migrate, sqlOf } from "./sql";
@@ -56,17 +50,16 @@ export class ShardDO extends DurableObject<Env> {
 		const sql = sqlOf(ctx.storage);
 		migrate(ctx.storage, SHARD_SCHEMA);
 		addColumn(ctx.storage, SHARD_REGION_VERSION);
-		if (addColumn(ctx.storage, SHARD_FOLDED_SEQ)) ctx.storage.sql.exec(SHARD_FOLDED_FROM);
+		addColumn(ctx.storage, SHARD_FOLDED_SEQ);
 		migrate(ctx.storage, SHARD_CONFIG_SCHEMA);
 		this.state = new ShardState(sql);
 		this.pushes = new PushSchedule(ctx.storage);
 		this.participants = new ShardParticipants(sql, ctx.storage);
 		const lease = new CertificateLease(this.state, (size) => this.requestLease(size));
 		this.actions = new ActionLog(sql, ctx.storage, this.state, lease, this.pushes);
-		const counters = new ShardCounters(sql, ctx.storage, this.state);
-		this.counters = counters;
-		this.blessings = new ShardBlessings(sql, ctx.storage, this.state, counters);
-		this.snapshots = new ShardSnapshots(sql, this.state, counters);
+		this.counters = new ShardCounters(sql, ctx.storage, this.state);
+		this.blessings = new ShardBlessings(sql, ctx.storage, this.state, this.counters);
+		this.snapshots = new ShardSnapshots(sql, this.state, this.counters);
 		this.auditor = new ShardAuditor(sql, this.state, this.snapshots);
 	}
 

@@ -38,16 +38,16 @@ export function sqlOf(storage: DurableObjectStorage): SqlQuery {
 }
 
 /**
- * Adds a column to a table created before it was in the schema; does nothing where it is there.
- * True when it added it.
+ * Adds a column to a table created before it was in the schema, then runs `fill` (the value the
+ * rows already there should have); does nothing where the column is there.
  */
 export function addColumn(
 	storage: DurableObjectStorage,
-	{ table, column, definition }: { table: string; column: string; definition: string },
-): boolean {
-	if (storage.sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames.includes(column)) return false;
+	{ table, column, definition, fill }: { table: string; column: string; definition: string; fill?: string },
+): void {
+	if (storage.sql.exec(`SELECT * FROM ${table} LIMIT 0`).columnNames.includes(column)) return;
 	storage.sql.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
-	return true;
+	if (fill) storage.sql.exec(fill);
 }
 
 /** Runs a multi-statement schema script (no parameters). */
