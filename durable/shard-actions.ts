@@ -2,13 +2,12 @@ import { toBase64Url } from "../src/auth/base64url";
 import { UNKNOWN_REGION } from "../src/domain/regions";
 import { type ActionType, zeroCounts } from "../src/schemas/common";
 import { addToParticipants, type LoadedRow, type LogEntry, loadBatch, logActions } from "./action-batch-sql";
+import { ActionFingerprint } from "./action-fingerprint";
 import { type CertificateLease, LeaseExhausted } from "./certificate-lease";
 import type { PushSchedule } from "./push-schedule";
 import type { ActionOutcome, ActionRequest, BlessingState } from "./shard-protocol";
 import type { ShardState } from "./shard-state";
 import type { SqlQuery } from "./sql";
-
-const utf8 = new TextEncoder();
 
 /** A request with its body's salted HMAC: all the log keeps of what was sent. */
 type Fingerprinted = ActionRequest & { fingerprint: string };
@@ -18,7 +17,7 @@ type Fingerprinted = ActionRequest & { fingerprint: string };
  * its idempotency key and its limit, with the counters that summarise them.
  */
 export class ActionLog {
-	private fingerprintKey: Promise<CryptoKey> | null = null;
+	private fingerprint: ActionFingerprint | null = null;
 	/** Batches waiting for the next transaction, and whether one is being committed. */
 	private readonly waiting: Array<{
 		requests: Fingerprinted[];
@@ -43,7 +42,7 @@ export class ActionLog {
 	async perform(configVersion: number, requests: ActionRequest[]): Promise<ActionOutcome[]> {
 		const known = this.state.learnConfigVersion(configVersion);
 		if (configVersion < known) return requests.map(() => ({ kind: "stale-config", configVersion: known }));
-		const salted = await this.salted(requests);
+		const salted = this.salted(requests);
 		return new Promise((resolve, reject) => {
 			this.waiting.push({ requests: salted, resolve, reject });
 			if (!this.draining) void this.drain();
@@ -96,29 +95,24 @@ export class ActionLog {
 		}
 	}
 
-	/**
-	 * The requests with their bodies' HMACs under this shard's own salt, so the log keeps neither
-	 * the text nor a plain hash of it that one could confirm by hashing a guess.
-	 */
-	private async salted(requests: ActionRequest[]): Promise<Fingerprinted[]> {
-		this.fingerprintKey ??= this.loadFingerprintKey();
-		const key = await this.fingerprintKey;
-		return Promise.all(
-			requests.map(async (request) => {
-				const mac = await crypto.subtle.sign("HMAC", key, utf8.encode(request.body ?? request.fingerprint ?? ""));
-				return { ...request, fingerprint: toBase64Url(mac.slice(0, 16)) };
-			}),
-		);
+	/** The requests with their bodies' salted HMACs (durable/action-fingerprint.ts). */
+	private salted(requests: ActionRequest[]): Fingerprinted[] {
+		this.fingerprint ??= new ActionFingerprint(this.fingerprintSalt());
+		const fingerprint = this.fingerprint;
+		return requests.map((request) => ({
+			...request,
+			fingerprint: fingerprint.of(request.body ?? request.fingerprint ?? ""),
+		}));
 	}
 
-	private loadFingerprintKey(): Promise<CryptoKey> {
+	private fingerprintSalt(): string {
 		let salt = this.sql<{ fingerprint_salt: string }>`SELECT fingerprint_salt FROM shard_secrets WHERE id = 1`[0]
 			?.fingerprint_salt;
 		if (!salt) {
 			salt = toBase64Url(crypto.getRandomValues(new Uint8Array(32)));
 			this.sql`INSERT INTO shard_secrets (id, fingerprint_salt) VALUES (1, ${salt})`;
 		}
-		return crypto.subtle.importKey("raw", utf8.encode(salt), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+		return salt;
 	}
 
 	/**

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ShardDO } from "../../durable/shard";
 import { ActionLog } from "../../durable/shard-actions";
 import type { ActionOutcome, ActionRequest, RegionCounts, ShardIdentity } from "../../durable/shard-protocol";
+import { toBase64Url } from "../../src/auth/base64url";
 import { aggregatorIndexFor, aggregatorName, shardName } from "../../src/domain/shard-routing";
 import type { ActionType } from "../../src/schemas/common";
 import { outcomeOf, YEAR } from "./helpers";
@@ -254,6 +255,35 @@ describe("one batch at a shard", () => {
 		// The log keeps a salted HMAC, never the text the Worker sent.
 		expect(stored.fingerprint).not.toContain("国泰民安");
 		expect(stored.fingerprint).toMatch(/^[A-Za-z0-9_-]{22}$/);
+	});
+
+	it("keeps the same fingerprint as WebCrypto's HMAC-SHA-256 under the shard's salt, so a retry logged by an earlier release still matches", async () => {
+		await ceremonyOpen();
+		const own = { ...identityOf(1), configVersion: 1 };
+		const shard = shardOf(1);
+		const bodies = ["", "flower\n", "blessing\n國泰民安，風調雨順", `blessing\n${"福".repeat(200)}`];
+		await shard.perform(
+			own,
+			bodies.map((body, n) => ({ ...request(`fp${n}`, "k", "flower"), body })),
+		);
+		const { salt, rows } = await runInDurableObject(shard, (_instance, state) => ({
+			salt: state.storage.sql
+				.exec<{ fingerprint_salt: string }>("SELECT fingerprint_salt FROM shard_secrets WHERE id = 1")
+				.one().fingerprint_salt,
+			rows: state.storage.sql
+				.exec<{ participant_id: string; fingerprint: string }>(
+					"SELECT participant_id, fingerprint FROM actions WHERE participant_id LIKE 'fp%' ORDER BY participant_id",
+				)
+				.toArray(),
+		}));
+		const utf8 = new TextEncoder();
+		const key = await crypto.subtle.importKey("raw", utf8.encode(salt), { name: "HMAC", hash: "SHA-256" }, false, [
+			"sign",
+		]);
+		const expected = await Promise.all(
+			bodies.map(async (body) => toBase64Url((await crypto.subtle.sign("HMAC", key, utf8.encode(body))).slice(0, 16))),
+		);
+		expect(rows.map((r) => r.fingerprint)).toEqual(expected);
 	});
 });
 
