@@ -61,8 +61,8 @@ const participants = Number(args.participants ?? Math.ceil((duration * Number(ar
  * the first 20 s after workerd starts (docs/BENCHMARKS.md), and a shorter warm-up measured that.
  */
 const WARM_UP_S = smoke ? 1 : 20;
-/** Each equal run's participants allow twice the expected rate: the storage-skipped ceiling runs about that fast. */
-const equalParticipants = Math.ceil((2 * baseline * Number(args["expected-rate"])) / 4);
+/** Each equal run's participants allow three times the expected rate: the storage-skipped ceiling runs 2-2.5 times as fast. */
+const equalParticipants = Math.ceil((3 * baseline * Number(args["expected-rate"])) / 4);
 /** Each warm-up's participants; one that runs out goes on with replays, which warm the path as well. */
 const warmUpParticipants = Math.ceil((WARM_UP_S * Number(args["expected-rate"])) / 4);
 
