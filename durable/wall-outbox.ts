@@ -1,7 +1,7 @@
 import { WallEntry } from "./snapshot-protocol";
 import type { SqlQuery } from "./sql";
 
-/** Published blessings an aggregator keeps to send: the wall is a recent sample, the shards' logs keep all. */
+/** Published blessings an aggregator keeps to send, newest first: the wall is a recent sample, the shards' logs keep all. */
 const PUBLISHED_KEPT = 100;
 const PUBLISHED_PER_PUSH = 20;
 /** Held blessings sent per push, oldest first; every one is kept until the CeremonyDO has it. */
@@ -45,11 +45,12 @@ export class WallOutbox {
 		return rows.map((r) => WallEntry.parse(JSON.parse(r.entry)));
 	}
 
-	/** The CeremonyDO has these; published ones older than the newest sent are dropped with them. */
+	/**
+	 * The CeremonyDO has these. Older published ones still here are sent next: the shards' snapshots
+	 * arrive in any order, so one made before the newest sent may have come in since.
+	 */
 	delivered(sent: WallEntry[]): void {
 		for (const e of sent) this.sql`DELETE FROM wall_outbox WHERE id = ${e.id}`;
-		const newest = Math.max(0, ...sent.filter((e) => e.state === "published").map((e) => e.createdAt));
-		this.sql`DELETE FROM wall_outbox WHERE state = 'published' AND created_at < ${newest}`;
 	}
 
 	get isEmpty(): boolean {

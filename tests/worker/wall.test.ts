@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { BlessingWall } from "../../durable/ceremony-wall";
 import type { WallEntry } from "../../durable/snapshot-protocol";
 import { sqlOf } from "../../durable/sql";
+import { WallOutbox } from "../../durable/wall-outbox";
 import { YEAR } from "./helpers";
 
 const entry = (n: number, state: WallEntry["state"] = "published"): WallEntry => ({
@@ -36,5 +37,39 @@ describe("the blessing wall", () => {
 		expect(ids.first).toEqual([3, 4, 5, 6]);
 		expect(ids.within).toEqual([3, 4, 5, 6, 7, 8]);
 		expect(ids.after).toEqual([6, 7, 8, 9]);
+	});
+});
+
+describe("an aggregator's wall outbox", () => {
+	it("sends an older blessing that arrives after a newer one was delivered: shards' snapshots come in any order", async () => {
+		const sent = await runInDurableObject(env.AGGREGATOR.getByName("wall-outbox-late"), (_instance, state) => {
+			const outbox = new WallOutbox(sqlOf(state.storage));
+			outbox.add([entry(5)]);
+			const first = outbox.next();
+			// Another shard's snapshot, with a blessing made before the one on its way, lands meanwhile.
+			outbox.add([entry(3)]);
+			outbox.delivered(first);
+			const second = outbox.next();
+			outbox.delivered(second);
+			return { first: first.map((e) => e.id), second: second.map((e) => e.id), empty: outbox.isEmpty };
+		});
+		expect(sent).toEqual({ first: ["3-5"], second: ["3-3"], empty: true });
+	});
+
+	it("keeps the newest 100 published blessings and sends the newest 20 a push, then the rest", async () => {
+		const pushes = await runInDurableObject(env.AGGREGATOR.getByName("wall-outbox-burst"), (_instance, state) => {
+			const outbox = new WallOutbox(sqlOf(state.storage));
+			outbox.add(Array.from({ length: 150 }, (_, i) => entry(i + 1)).concat(entry(151, "held")));
+			const sent: number[][] = [];
+			while (!outbox.isEmpty) {
+				const next = outbox.next();
+				sent.push(next.map((e) => Number(e.id.slice(2))));
+				outbox.delivered(next);
+			}
+			return sent;
+		});
+		expect(pushes.map((p) => p.length)).toEqual([21, 20, 20, 20, 20]);
+		expect(pushes[0]).toEqual([...Array.from({ length: 20 }, (_, i) => 150 - i), 151]);
+		expect(pushes.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 101 }, (_, i) => i + 51));
 	});
 });
