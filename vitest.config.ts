@@ -19,7 +19,7 @@ export default defineConfig({
 	],
 	test: {
 		include: ["tests/**/*.test.ts"],
-		exclude: ["tests/browser/**", "tests/load/**"],
+		exclude: ["tests/browser/**", "tests/load/**", "tests/runtime/**"],
 		testTimeout: 60_000,
 		hookTimeout: 60_000,
 	},

@@ -284,6 +284,13 @@ export default {
 		const url = new URL(request.url);
 		if (!url.pathname.startsWith(BENCH_PREFIX)) return worker.fetch(request, env, ctx);
 		if (url.pathname === `${BENCH_PREFIX}tally`) return Response.json(tally);
+		// Whether this runtime runs a promise's continuation in the request that made it (src/shard-batcher.ts).
+		if (url.pathname === `${BENCH_PREFIX}runtime`) {
+			return Response.json({
+				handleCrossRequestPromiseResolution:
+					globalThis.Cloudflare?.compatibilityFlags?.handle_cross_request_promise_resolution === true,
+			});
+		}
 		if (url.pathname === `${BENCH_PREFIX}shards`) {
 			const year = Number(url.searchParams.get("year"));
 			const count = Number(url.searchParams.get("count"));

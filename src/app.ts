@@ -30,7 +30,9 @@ app.get("/healthz", (c) => c.text("ok", 200));
 app.use("*", securityHeaders);
 app.use("/api/*", limitBody, requireJson);
 app.on("GET", ["/api/v1/ceremonies/*"], limitPublicReads);
-app.use("/api/v1/ceremonies/*", publicCors);
+// Cross-origin reads only: a cross-origin write is refused at its preflight (the reads' methods and
+// headers), so its answer carries no CORS headers either.
+app.on(["GET", "HEAD", "OPTIONS"], ["/api/v1/ceremonies/*"], publicCors);
 app.route("/", ceremonies);
 app.route("/", participants);
 app.route("/", actions);

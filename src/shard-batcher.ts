@@ -5,16 +5,19 @@ import { isRetryable } from "./http/errors";
  * Edge micro-batching: actions for the same shard that reach the same isolate within a few
  * milliseconds go to the ShardDO as one `perform` RPC, which commits them in one transaction.
  *
- * Two rules keep it safe inside workerd, where every request has an I/O context of its own:
- * - A waiting request never awaits a promise that another request's RPC settles. It sleeps on
- *   timers of its own and reads its outcome, plain data, from its slot: so it always has an event
- *   of its own pending (else it is cancelled as hung), and it wakes, and builds its response, in
- *   its own context (a response built in another request's context is refused).
- * - Whoever sends a batch (the request that fills it, or the first waiter whose timer sees the
- *   window over and a lane free) sends it with its own stub, keeps the RPC alive with its own
- *   `waitUntil`, and settles every slot, with an error too: a failed batch answers every waiter.
+ * Every request has an I/O context of its own in workerd, and these rules keep batching safe in it:
+ * - The first request of a batch owns its flush: it waits out the window and a free lane, sends the
+ *   batch with its own stub and settles every slot, with an error too. The flush runs under its
+ *   `waitUntil`, so a batch goes and is answered even if that request's client goes away.
+ * - Every other request waits on a promise it made itself, which the flush resolves from its own
+ *   context. The runtime runs the continuation back in the waiter's context
+ *   (`handle_cross_request_promise_resolution`, on from the 2024-10-14 compatibility date), so each
+ *   request builds its answer in its own context (an answer built in another is refused); what it
+ *   reads from its slot is plain data. Where that flag is off, a waiter looks every few
+ *   milliseconds on timers of its own instead.
+ * - A waiting request keeps a timer of its own pending (its give-up timer, cancelled once woken):
+ *   a request with nothing of its own pending is cancelled as hung.
  */
-
 /** Default of `EDGE_BATCH_MS`: how long the first request of a batch waits for others. */
 export const DEFAULT_BATCH_WINDOW_MS = 2;
 /** A batch is sent at once when it holds this many requests. */
@@ -25,7 +28,7 @@ export const MAX_BATCH_SIZE = 100;
  * instead of the RPCs multiplying.
  */
 export const MAX_IN_FLIGHT = 2;
-/** A waiter whose batch never settles (its sender was cancelled) gives up with a retryable error. */
+/** A waiter whose batch never settles (its flush was lost) gives up with a retryable error. */
 const WAIT_LIMIT_MS = 30_000;
 /** A batch waits at most this long for a free lane (a lane whose RPC was lost must not block). */
 const LANE_WAIT_LIMIT_MS = 1_000;
@@ -52,32 +55,78 @@ export type SendBatch = (identity: ActionIdentity, requests: ActionRequest[]) =>
 
 interface Slot {
 	request: ActionRequest;
-	send: SendBatch;
 	settled: boolean;
 	outcome?: ActionOutcome;
 	error?: unknown;
+	/** Made in the slot's own request's context. */
+	waiter: Waiter;
 }
 
 interface Batch {
 	key: string;
 	identity: ActionIdentity;
 	slots: Slot[];
-	flushAt: number;
-	sentAt: number | null;
+	/** The first request's stub: the one that sends the batch. */
+	send: SendBatch;
+	sent: boolean;
+	/** The owner's wait for a free lane, while the batch is in the lane queue. */
+	lane: Waiter | null;
 }
 
 const open = new Map<string, Batch>();
 /** Batches in flight per shard from this isolate. */
-const lanes = new Map<string, Set<Batch>>();
-/** Moving average of a batch RPC's duration: a waiter sleeps about that long before it looks. */
-let rpcEstimateMs = 2;
+const inFlight = new Map<string, number>();
+/** Batches whose window is over, waiting for a lane, in the order they began to wait. */
+const laneQueue = new Map<string, Batch[]>();
 
 /** A timer of the calling request's own (workerd's native one, lighter than the Node-compatible setTimeout). */
 const sleep = (ms: number): Promise<void> => scheduler.wait(ms);
 
 /**
+ * Whether the runtime runs a promise's continuation in the context of the request that made it
+ * when another request resolves it. Production's compatibility date has it; the Workers Vitest
+ * integration turns it off for its runner, and there a waiter looks every few milliseconds.
+ */
+const wakesAcrossRequests = (): boolean =>
+	(globalThis as { Cloudflare?: { compatibilityFlags?: Record<string, boolean> } }).Cloudflare?.compatibilityFlags
+		?.handle_cross_request_promise_resolution === true;
+
+/**
+ * A waiter's signal, for one wait: `wake` may be called from any request; the waiter, in its own
+ * context, waits until `ready()` or `limitMs`, and says whether it got there. Its own give-up timer
+ * is pending meanwhile, so the runtime never takes it for hung (a plain timer: one with an
+ * AbortSignal cost a tenth of an action's CPU).
+ */
+class Waiter {
+	readonly wake: () => void;
+	private readonly woken: Promise<void>;
+
+	constructor() {
+		const { promise, resolve } = Promise.withResolvers<void>();
+		this.woken = promise;
+		this.wake = resolve;
+	}
+
+	async until(ready: () => boolean, limitMs: number): Promise<boolean> {
+		if (ready()) return true;
+		if (wakesAcrossRequests()) {
+			const giveUp = setTimeout(this.wake, limitMs);
+			await this.woken;
+			clearTimeout(giveUp);
+			return ready();
+		}
+		const until = Date.now() + limitMs;
+		for (let polls = 0; !ready(); polls++) {
+			if (Date.now() >= until) return false;
+			await sleep(Math.min(4, 1 + (polls >> 2)));
+		}
+		return true;
+	}
+}
+
+/**
  * The outcome of one action, sent alone or with others bound to the same shard. `waitUntil`
- * keeps a batch's RPC alive if the request that sends it goes away.
+ * keeps a batch's flush and RPC alive if the request that owns it goes away.
  */
 export async function performBatched(
 	identity: ActionIdentity,
@@ -92,77 +141,83 @@ export async function performBatched(
 		return outcome;
 	}
 	const key = `${identity.year}/${identity.shardCount}/${identity.shardIndex}/${identity.configVersion}`;
-	let batch = open.get(key);
+	const slot: Slot = { request, settled: false, waiter: new Waiter() };
+	const batch = open.get(key);
 	if (!batch) {
-		batch = { key, identity, slots: [], flushAt: Date.now() + settings.windowMs, sentAt: null };
-		open.set(key, batch);
+		const own: Batch = { key, identity, slots: [slot], send, sent: false, lane: null };
+		open.set(key, own);
+		const flushed = flush(own, settings);
+		waitUntil?.(flushed);
+		await flushed;
+		return answerOf(slot);
 	}
-	const slot: Slot = { request, send, settled: false };
 	batch.slots.push(slot);
-	if (batch.slots.length >= settings.maxSize) return dispatch(batch, slot, waitUntil);
-
-	const giveUpAt = Date.now() + WAIT_LIMIT_MS;
-	let polls = 0;
-	for (;;) {
-		if (slot.settled) return answerOf(slot);
-		const now = Date.now();
-		if (batch.sentAt === null) {
-			if (now < batch.flushAt) {
-				await sleep(batch.flushAt - now);
-				continue;
-			}
-			const lane = lanes.get(key);
-			if (!lane || lane.size < settings.maxInFlight || now - batch.flushAt >= LANE_WAIT_LIMIT_MS) {
-				return dispatch(batch, slot, waitUntil);
-			}
-			// Both lanes are busy: look again when the first of them should be back.
-			let firstBack = Number.POSITIVE_INFINITY;
-			for (const busy of lane) firstBack = Math.min(firstBack, (busy.sentAt as number) + rpcEstimateMs);
-			await sleep(firstBack - now >= 1 ? firstBack - now : pollDelay(polls++));
-		} else {
-			if (now >= giveUpAt) throw retryableError("the shard batch did not answer in time");
-			const expected = batch.sentAt + rpcEstimateMs - now;
-			await sleep(expected >= 1 ? expected : pollDelay(polls++));
-		}
+	if (batch.slots.length >= settings.maxSize && open.get(key) === batch) {
+		// Full: it goes now, from this request. Its owner's flush finds it sent and only waits.
+		open.delete(key);
+		batch.lane?.wake();
+		const sent = dispatch(batch);
+		waitUntil?.(sent);
 	}
+	if (!(await slot.waiter.until(() => slot.settled, WAIT_LIMIT_MS))) {
+		throw retryableError("the shard batch did not answer in time");
+	}
+	return answerOf(slot);
 }
 
-/** Once the expected time is past: look every millisecond at first, then less often (at most every 4 ms). */
-const pollDelay = (polls: number) => Math.min(4, 1 + (polls >> 2));
-
-/** Sends the batch from the calling request's context and returns that request's own outcome. */
-async function dispatch(
-	batch: Batch,
-	own: Slot,
-	waitUntil?: (promise: Promise<unknown>) => void,
-): Promise<ActionOutcome> {
+/**
+ * The owner's part: waits out the window, then for a free lane if the shard's lanes are busy (the
+ * batch keeps taking requests meanwhile), and sends the batch.
+ */
+async function flush(batch: Batch, settings: BatchSettings): Promise<void> {
+	await sleep(settings.windowMs);
+	const laneFree = () => batch.sent || (inFlight.get(batch.key) ?? 0) < settings.maxInFlight;
+	if (!laneFree()) {
+		const lane = new Waiter();
+		batch.lane = lane;
+		const queue = laneQueue.get(batch.key) ?? [];
+		queue.push(batch);
+		laneQueue.set(batch.key, queue);
+		await lane.until(laneFree, LANE_WAIT_LIMIT_MS);
+		batch.lane = null;
+		const waiting = laneQueue.get(batch.key) ?? [];
+		const at = waiting.indexOf(batch);
+		if (at >= 0) waiting.splice(at, 1);
+		if (waiting.length === 0) laneQueue.delete(batch.key);
+	}
+	if (batch.sent) {
+		// The request that filled it sent it: the owner answers once it settles.
+		const own = batch.slots[0] as Slot;
+		if (!(await own.waiter.until(() => own.settled, WAIT_LIMIT_MS)))
+			own.error ??= retryableError("the shard batch did not answer in time");
+		return;
+	}
 	if (open.get(batch.key) === batch) open.delete(batch.key);
-	batch.sentAt = Date.now();
-	let lane = lanes.get(batch.key);
-	if (!lane) {
-		lane = new Set();
-		lanes.set(batch.key, lane);
-	}
-	lane.add(batch);
-	const done = settle(batch, own.send).finally(() => {
-		const busy = lanes.get(batch.key);
-		busy?.delete(batch);
-		if (busy?.size === 0) lanes.delete(batch.key);
-	});
-	waitUntil?.(done);
-	await done;
-	return answerOf(own);
+	await dispatch(batch);
 }
 
-async function settle(batch: Batch, send: SendBatch): Promise<void> {
-	const { slots, identity } = batch;
-	const startedAt = Date.now();
+/** Sends the batch from the calling request's context and settles every slot. */
+async function dispatch(batch: Batch): Promise<void> {
+	batch.sent = true;
+	inFlight.set(batch.key, (inFlight.get(batch.key) ?? 0) + 1);
+	try {
+		await settle(batch);
+	} finally {
+		const left = (inFlight.get(batch.key) ?? 1) - 1;
+		if (left > 0) inFlight.set(batch.key, left);
+		else inFlight.delete(batch.key);
+		// The lane is free: the batch that has waited longest for it goes.
+		laneQueue.get(batch.key)?.[0]?.lane?.wake();
+	}
+}
+
+async function settle(batch: Batch): Promise<void> {
+	const { slots, identity, send } = batch;
 	try {
 		const outcomes = await send(
 			identity,
 			slots.map((s) => s.request),
 		);
-		rpcEstimateMs = 0.8 * rpcEstimateMs + 0.2 * (Date.now() - startedAt);
 		slots.forEach((slot, i) => {
 			slot.outcome = outcomes[i];
 			if (!slot.outcome) slot.error = new Error("shard answered no outcome");
@@ -176,7 +231,10 @@ async function settle(batch: Batch, send: SendBatch): Promise<void> {
 			for (const slot of slots) slot.error = error;
 		}
 	} finally {
-		for (const slot of slots) slot.settled = true;
+		for (const slot of slots) {
+			slot.settled = true;
+			slot.waiter.wake();
+		}
 	}
 }
 

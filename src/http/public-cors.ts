@@ -10,9 +10,3 @@ export const publicCors = cors({
 	exposeHeaders: EXPOSED,
 	maxAge: 86_400,
 });
-
-/** What `publicCors` adds to an answer that is not a preflight's. */
-export const PUBLIC_CORS_HEADERS: Record<string, string> = {
-	"access-control-allow-origin": "*",
-	"access-control-expose-headers": EXPOSED.join(","),
-};

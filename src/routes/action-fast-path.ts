@@ -2,7 +2,6 @@ import { verifyParticipantToken } from "../auth/participant-token";
 import { countryOf } from "../http/country";
 import { errorResponse } from "../http/errors";
 import { bearer, MAX_BODY_BYTES } from "../http/guards";
-import { PUBLIC_CORS_HEADERS } from "../http/public-cors";
 import { checkActionLimit } from "../http/rate-limits";
 import { checkSecret } from "../http/secrets";
 import { withApiHeaders } from "../http/security-headers";
@@ -78,8 +77,6 @@ export async function takeAction(
 		});
 	} catch (error) {
 		// The refusal is built here, so its headers can be set in place.
-		const res = errorResponse(error, request.method, new URL(request.url).pathname);
-		for (const [name, value] of Object.entries(PUBLIC_CORS_HEADERS)) res.headers.set(name, value);
-		return withApiHeaders(res, true);
+		return withApiHeaders(errorResponse(error, request.method, new URL(request.url).pathname), true);
 	}
 }

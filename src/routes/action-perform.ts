@@ -6,7 +6,6 @@ import { actionId } from "../domain/shard-routing";
 import { holdWordsOf } from "../hold-words";
 import { unavailable } from "../http/errors";
 import { Problem } from "../http/problem";
-import { PUBLIC_CORS_HEADERS } from "../http/public-cors";
 import { API_HEADERS } from "../http/security-headers";
 import { validationProblem } from "../http/validation";
 import type { ActionAccepted, ActionInput } from "../schemas/action";
@@ -50,7 +49,6 @@ const bodyOf = (type: string, message: string | null): string => `${type}\n${mes
 const ACCEPTED_HEADERS: Array<[string, string]> = [
 	["content-type", "application/json"],
 	["cache-control", "no-store"],
-	...Object.entries(PUBLIC_CORS_HEADERS),
 	...Object.entries(API_HEADERS),
 ];
 
