@@ -1,11 +1,13 @@
 import { createMiddleware } from "hono/factory";
 import type { AppEnv } from "./app-env";
 
-/** API answers are data, never pages: nothing in them may run, frame or sniff. */
+/**
+ * API answers are data, never pages: nothing in them may run, frame or sniff. (They hold no links,
+ * so no Referrer-Policy: the pages send theirs, src/pages/headers.ts and public/_headers.)
+ */
 export const API_HEADERS: Record<string, string> = {
 	"content-security-policy": "default-src 'none'; frame-ancestors 'none'",
 	"x-content-type-options": "nosniff",
-	"referrer-policy": "strict-origin-when-cross-origin",
 };
 
 /** The response with the API headers it lacks; copied first when its headers are immutable. */

@@ -67,7 +67,7 @@ describe("the action route ahead of the app", async () => {
 		expect(await answer(throughWorker, blessing())).toEqual(fromApp);
 		const names = fromApp.headers.map(([name]) => name);
 		expect(names).toEqual(
-			expect.arrayContaining(["content-security-policy", "x-content-type-options", "referrer-policy", "cache-control"]),
+			expect.arrayContaining(["content-security-policy", "x-content-type-options", "cache-control"]),
 		);
 		// A browser on another origin cannot send an action (its preflight allows only the reads), so
 		// the answer carries no CORS headers.
