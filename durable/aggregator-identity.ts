@@ -10,14 +10,21 @@ CREATE TABLE IF NOT EXISTS aggregator_identity (
 
 type IdentityRow = { year: number; shard_count: number; aggregator_index: number };
 
-/** Who the aggregator is: recorded at its first call, then every call must agree with it. */
+/**
+ * Who the aggregator is: recorded at its first call, then every call must agree with it. Once
+ * recorded it never changes, so it is read from SQLite once.
+ */
 export class AggregatorIdentityStore {
+	private known: AggregatorIdentity | null = null;
+
 	constructor(private readonly sql: SqlQuery) {}
 
 	read(): AggregatorIdentity | null {
+		if (this.known) return this.known;
 		const row = this
 			.sql<IdentityRow>`SELECT year, shard_count, aggregator_index FROM aggregator_identity WHERE id = 1`[0];
-		return row ? { year: row.year, shardCount: row.shard_count, aggregatorIndex: row.aggregator_index } : null;
+		this.known = row ? { year: row.year, shardCount: row.shard_count, aggregatorIndex: row.aggregator_index } : null;
+		return this.known;
 	}
 
 	/** Records the identity at the first call; afterwards, why a claimed identity is not this one (or null). */

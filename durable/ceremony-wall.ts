@@ -65,14 +65,23 @@ export class BlessingWall {
 
 	add(entries: WallEntry[], now = Date.now()): void {
 		if (entries.length === 0) return;
-		for (const b of entries) {
-			// Moderation decided here wins over the state the shard knew when it sent the blessing,
-			// and an erased participant's blessing still on its way never reaches the wall.
-			this
-				.sql`INSERT OR IGNORE INTO wall (id, participant_id, text_hans, text_hant, display_name, region, state, created_at)
-				SELECT ${b.id}, ${b.participantId}, ${b.hans}, ${b.hant}, ${b.displayName}, ${b.region}, ${b.state}, ${b.createdAt}
-				WHERE NOT EXISTS (SELECT 1 FROM erased_participants WHERE participant_id = ${b.participantId})`;
-		}
+		const rows = entries.map((b) => [
+			b.id,
+			b.participantId,
+			b.hans,
+			b.hant,
+			b.displayName,
+			b.region,
+			b.state,
+			b.createdAt,
+		]);
+		// Moderation decided here wins over the state the shard knew when it sent the blessing, and
+		// an erased participant's blessing still on its way never reaches the wall.
+		this
+			.sql`INSERT OR IGNORE INTO wall (id, participant_id, text_hans, text_hant, display_name, region, state, created_at)
+			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4, value ->> 5, value ->> 6, value ->> 7
+			FROM json_each(${JSON.stringify(rows)})
+			WHERE NOT EXISTS (SELECT 1 FROM erased_participants WHERE participant_id = value ->> 1)`;
 		if (now - this.trimmedAt < this.trimEveryMs) return;
 		this.trimmedAt = now;
 		this.sql`DELETE FROM wall WHERE state = 'published' AND id IN (

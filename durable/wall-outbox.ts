@@ -25,11 +25,12 @@ export class WallOutbox {
 	constructor(private readonly sql: SqlQuery) {}
 
 	add(entries: WallEntry[]): void {
-		for (const e of entries) {
-			if (e.state !== "published" && e.state !== "held") continue;
-			this.sql`INSERT OR IGNORE INTO wall_outbox (id, state, created_at, entry)
-				VALUES (${e.id}, ${e.state}, ${e.createdAt}, ${JSON.stringify(e)})`;
-		}
+		const kept = entries.filter((e) => e.state === "published" || e.state === "held");
+		if (kept.length === 0) return;
+		const rows = kept.map((e) => [e.id, e.state, e.createdAt, JSON.stringify(e)]);
+		this.sql`INSERT OR IGNORE INTO wall_outbox (id, state, created_at, entry)
+			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(${JSON.stringify(rows)})`;
+		if (!kept.some((e) => e.state === "published")) return;
 		this.sql`DELETE FROM wall_outbox WHERE state = 'published' AND id IN (
 			SELECT id FROM wall_outbox WHERE state = 'published' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ${PUBLISHED_KEPT})`;
 	}
@@ -50,7 +51,9 @@ export class WallOutbox {
 	 * arrive in any order, so one made before the newest sent may have come in since.
 	 */
 	delivered(sent: WallEntry[]): void {
-		for (const e of sent) this.sql`DELETE FROM wall_outbox WHERE id = ${e.id}`;
+		if (sent.length === 0) return;
+		this
+			.sql`DELETE FROM wall_outbox WHERE id IN (SELECT value FROM json_each(${JSON.stringify(sent.map((e) => e.id))}))`;
 	}
 
 	get isEmpty(): boolean {
