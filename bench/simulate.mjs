@@ -5,8 +5,9 @@
 // isolates (uniformly) and bound for one of S shards (the hash of the participant: uniformly).
 // Each isolate batches per shard as src/shard-batcher.ts does: a batch opens with the first
 // action, is sent when its window is over (or when full), at most `inFlight` batches of a shard
-// in flight from one isolate, a batch waiting for a lane keeps taking actions; waiters notice
-// their answer on a 1 ms poll. The Worker reaches the shard in `net` ms each way.
+// in flight from one isolate, a batch waiting for a lane keeps taking actions and goes when a
+// lane is back; the batch's owner wakes its waiters when the answer comes. The Worker reaches the
+// shard in `net` ms each way.
 // Printed per shard count: mean batch, shard utilisation, RPCs/s per shard, p50/p99 latency
 // (arrival at the Worker to the answer there), and the CeremonyDO's load (snapshot pushes and
 // certificate leases per second, from the intervals in durable/shard.ts).
@@ -275,13 +276,13 @@ function simulate({
 				const l = lane(item.key);
 				l.inFlight--;
 				for (const arrived of item.batch.arrivals) {
-					if (arrived >= warmAt && arrived < endAt) latencies.push(time + rnd() - arrived);
+					if (arrived >= warmAt && arrived < endAt) latencies.push(time - arrived);
 					completed++;
 				}
-				// A batch whose window is over and that waited for a lane goes now (its waiters poll each ms).
+				// A batch whose window is over and that waited for a lane goes now: its owner is woken.
 				const waiting = l.open;
 				if (waiting && !waiting.sent && waiting.flushAt <= time && l.inFlight < maxInFlight) {
-					send(time + rnd(), item.key, l, waiting);
+					send(time, item.key, l, waiting);
 				}
 				break;
 			}
