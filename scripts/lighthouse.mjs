@@ -14,7 +14,7 @@
 // time by 4, so on a busy machine time the renderer spent descheduled counts as the page's work. It
 // tells the page's own cost from the machine's; the budgets are always judged on the recording as is.
 import { spawn } from "node:child_process";
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fetchFresh, startService } from "./service.mjs";
@@ -86,12 +86,21 @@ async function run(url, target, file) {
 		const output = ["--output=json", `--output-path=${file}`];
 		/** @type {string | null} */
 		let recording = null;
+		rmSync(file, { force: true });
+		let code = 0;
 		if (THREAD_TIME) {
 			recording = `${file}.gathered`;
 			rmSync(recording, { recursive: true, force: true });
-			await lighthouse([url, `-G=${recording}`, ...flags]);
-			await lighthouse([url, `-A=${recording}`, ...output, ...flags]);
-		} else await lighthouse([url, ...output, ...flags]);
+			code = await lighthouse([url, `-G=${recording}`, ...flags]);
+			// From a recording whose trace has no navigation start (NO_NAVSTART), Lighthouse exits
+			// with an error and writes no report: the run measured nothing, like a runtimeError.
+			if (code === 0) code = await lighthouse([url, `-A=${recording}`, ...output, ...flags]);
+		} else code = await lighthouse([url, ...output, ...flags]);
+		if (code !== 0 && !existsSync(file) && attempt < 3) {
+			console.log(`  run not measured (lighthouse exited with ${code} and wrote no report); again`);
+			continue;
+		}
+		if (code !== 0 && !existsSync(file)) throw new Error(`lighthouse exited with ${code} for ${url}, three times`);
 		const report = JSON.parse(readFileSync(file, "utf8"));
 		if (report.runtimeError && attempt < 3) {
 			console.log(`  run not measured (${report.runtimeError.code}); again`);
@@ -110,7 +119,9 @@ async function run(url, target, file) {
 			rmSync(threadTimed, { recursive: true, force: true });
 			cpSync(recording, threadTimed, { recursive: true });
 			atThreadTime(join(threadTimed, "defaultPass.trace.json"));
-			await lighthouse([url, `-A=${threadTimed}`, "--output=json", `--output-path=${file}.thread-time.json`, ...flags]);
+			const rescored = [url, `-A=${threadTimed}`, "--output=json", `--output-path=${file}.thread-time.json`, ...flags];
+			if ((await lighthouse(rescored)) !== 0)
+				throw new Error(`lighthouse could not score the run at thread time: ${url}`);
 			const { performance, tbtMs, lcpMs } = scores(JSON.parse(readFileSync(`${file}.thread-time.json`, "utf8")));
 			result.threadTime = { performance, tbtMs, lcpMs };
 		}
@@ -118,8 +129,13 @@ async function run(url, target, file) {
 	}
 }
 
-/** @param {string[]} args */
+/**
+ * Lighthouse's exit code (non-zero with a runtime error, or when it found nothing to measure).
+ * @param {string[]} args
+ * @returns {Promise<number>}
+ */
 async function lighthouse(args) {
+	/** @type {number | null} */
 	const code = await new Promise((resolve) => {
 		const child = spawn(BIN, args, {
 			stdio: ["ignore", "inherit", "inherit"],
@@ -127,7 +143,8 @@ async function lighthouse(args) {
 		});
 		child.on("exit", resolve);
 	});
-	if (code !== 0) throw new Error(`lighthouse exited with ${code}: ${args.join(" ")}`);
+	if (code !== 0) console.log(`  lighthouse exited with ${code}: ${args.join(" ")}`);
+	return code ?? 1;
 }
 
 /**

@@ -206,8 +206,9 @@ async function dispatch(batch: Batch): Promise<void> {
 		const left = (inFlight.get(batch.key) ?? 1) - 1;
 		if (left > 0) inFlight.set(batch.key, left);
 		else inFlight.delete(batch.key);
-		// The lane is free: the batch that has waited longest for it goes.
-		laneQueue.get(batch.key)?.[0]?.lane?.wake();
+		// The lane is free: the batch that has waited longest for it goes (out of the queue now, so
+		// that the next lane to come free wakes the next one, whenever this one's owner runs).
+		laneQueue.get(batch.key)?.shift()?.lane?.wake();
 	}
 }
 
