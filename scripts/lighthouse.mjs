@@ -96,17 +96,14 @@ async function run(url, target, file) {
 			// with an error and writes no report: the run measured nothing, like a runtimeError.
 			if (code === 0) code = await lighthouse([url, `-A=${recording}`, ...output, ...flags]);
 		} else code = await lighthouse([url, ...output, ...flags]);
-		if (code !== 0 && !existsSync(file) && attempt < 3) {
-			console.log(`  run not measured (lighthouse exited with ${code} and wrote no report); again`);
+		const report = existsSync(file) ? JSON.parse(readFileSync(file, "utf8")) : null;
+		/** @type {string | null} Why the run measured nothing: a runtime error in the report, or no report. */
+		const unmeasured = report?.runtimeError?.code ?? (report ? null : `lighthouse exited with ${code}, no report`);
+		if (unmeasured !== null && attempt < 3) {
+			console.log(`  run not measured (${unmeasured}); again`);
 			continue;
 		}
-		if (code !== 0 && !existsSync(file)) throw new Error(`lighthouse exited with ${code} for ${url}, three times`);
-		const report = JSON.parse(readFileSync(file, "utf8"));
-		if (report.runtimeError && attempt < 3) {
-			console.log(`  run not measured (${report.runtimeError.code}); again`);
-			continue;
-		}
-		if (report.runtimeError) throw new Error(`lighthouse could not measure ${url}: ${report.runtimeError.message}`);
+		if (unmeasured !== null) throw new Error(`lighthouse could not measure ${url}: ${unmeasured}`);
 		// The largest text painted shows which language was measured: Han characters for zh-*, none for en.
 		const lcpText =
 			report.audits["largest-contentful-paint-element"]?.details?.items?.[0]?.items?.[0]?.node?.nodeLabel ?? "";
