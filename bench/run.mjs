@@ -2,7 +2,8 @@
 // `npm run bench`: the throughput of the action path on the local runtime (workerd through
 // Miniflare, no dev proxy), from one run:
 //   /healthz requests/s (the storage-free baseline), before and after the action runs;
-//   the naive baseline: one Durable Object counter that every action updates;
+//   the naive baseline: one Durable Object counter that every action updates, sent the actions'
+//   own requests (path, headers, body), before and after the action runs;
 //   actions with edge micro-batching on (the service as configured): acknowledged actions/s,
 //   p50/p99 latency, staleness of the public totals;
 //   equal runs (same length, each after a restart and the same warm-up) of batching on, off
@@ -113,11 +114,17 @@ async function main() {
 			`  ${fmt(healthBefore.perSecond)} req/s, p50 ${healthBefore.p50} ms, p99 ${healthBefore.p99} ms; ${cpuText(healthBefore.cpu)}`,
 		);
 
-		log(`naive counter (one Durable Object, get+put per action), ${baseline} s…`);
-		const naive = await measureNaive(url, { connections, duration: baseline, cpuMs });
-		log(
-			`  ${fmt(naive.perSecond)} actions/s, p50 ${naive.p50} ms, p99 ${naive.p99} ms, counter +${fmt(naive.counterDelta)}; ${cpuText(naive.cpu)}`,
-		);
+		// The naive counter is sent the actions' own requests; like /healthz, it is measured before
+		// and after the actions, and the ratio is to the mean of the two.
+		const measureNaiveOnce = async (when) => {
+			log(`naive counter (one Durable Object, get+put per action; the actions' requests), ${when}, ${baseline} s…`);
+			const run = await measureNaive(url, { year, tokens: mainTokens, connections, duration: baseline, cpuMs });
+			log(
+				`  ${fmt(run.perSecond)} actions/s, p50 ${run.p50} ms, p99 ${run.p99} ms, counter +${fmt(run.counterDelta)}; ${cpuText(run.cpu)}`,
+			);
+			return run;
+		};
+		const naiveBefore = await measureNaiveOnce("before");
 
 		log(`actions, batching on, ${duration} s, ${connections} connections…`);
 		const on = await runActions({ url, year, tokens: mainTokens, tag: "on", duration, connections, cpuMs });
@@ -126,6 +133,13 @@ async function main() {
 		log(`/healthz again, ${baseline} s…`);
 		const healthAfter = await measureHealthz(url, { connections, duration: baseline, cpuMs });
 		log(`  ${fmt(healthAfter.perSecond)} req/s; ${cpuText(healthAfter.cpu)}`);
+		const naiveAfter = await measureNaiveOnce("after");
+		const naive = {
+			before: naiveBefore,
+			after: naiveAfter,
+			mean: (naiveBefore.perSecond + naiveAfter.perSecond) / 2,
+			cpuPerAnswerMs: meanCpu(naiveBefore.cpu, naiveAfter.cpu),
+		};
 
 		// Equal runs: batching on, off, and storage skipped, each after a restart (state kept) and
 		// the same warm-up of actions, for the same length.
@@ -246,17 +260,17 @@ async function main() {
 		);
 		row(
 			"naive single-object counter",
-			`${fmt(naive.perSecond)} actions/s, p50 ${naive.p50} ms, p99 ${naive.p99} ms; ${cpuText(naive.cpu)}`,
+			`${fmt(naive.mean)} actions/s (before ${fmt(naiveBefore.perSecond)}, after ${fmt(naiveAfter.perSecond)}), p99 ${naiveBefore.p99}/${naiveAfter.p99} ms; CPU ${fmt(naive.cpuPerAnswerMs, 3)} ms per request`,
 		);
 		row(
 			"actions, batching on",
 			`${fmt(on.perSecond)} actions/s, p50 ${on.p50} ms, p99 ${on.p99} ms (${duration} s); ${cpuText(on.cpu)}`,
 		);
 		row("ratio to /healthz", `${fmt(on.perSecond / health, 2)}`);
-		row("ratio to naive", `${fmt(on.perSecond / naive.perSecond, 2)}`);
+		row("ratio to naive", `${fmt(on.perSecond / naive.mean, 2)}`);
 		row(
 			"CPU per action ÷ per /healthz",
-			`${fmt((on.cpu?.perAcknowledgedMs ?? Number.NaN) / healthCpu, 2)} (naive: ${fmt((naive.cpu?.perAnswerMs ?? Number.NaN) / healthCpu, 2)})`,
+			`${fmt((on.cpu?.perAcknowledgedMs ?? Number.NaN) / healthCpu, 2)} (naive: ${fmt(naive.cpuPerAnswerMs / healthCpu, 2)})`,
 		);
 		log(`equal runs (${baseline} s each, after a restart and ${WARM_UP_S} s of actions):`);
 		for (const [label, r] of [
@@ -290,11 +304,7 @@ async function main() {
 		if (!smoke) {
 			const checks = [
 				["actions/s ÷ /healthz ≥ 0.4", on.perSecond / health >= TARGETS.ofHealthz, fmt(on.perSecond / health, 2)],
-				[
-					"actions/s ÷ naive ≥ 1.25",
-					on.perSecond / naive.perSecond >= TARGETS.ofNaive,
-					fmt(on.perSecond / naive.perSecond, 2),
-				],
+				["actions/s ÷ naive ≥ 1.25", on.perSecond / naive.mean >= TARGETS.ofNaive, fmt(on.perSecond / naive.mean, 2)],
 				["p99 latency ≤ 250 ms", on.p99 <= TARGETS.latencyP99Ms, `${fmt(on.p99)} ms`],
 				["p99 staleness ≤ 2 s", on.staleness.p99 <= TARGETS.stalenessP99Ms, `${fmt(on.staleness.p99)} ms`],
 				[

@@ -57,11 +57,38 @@ export async function measureHealthz(url, { connections = 64, duration = 10, cpu
 	return summary(result, result["2xx"], used);
 }
 
-/** The naive baseline: a POST that increments one Durable Object counter. */
-export async function measureNaive(url, { connections = 64, duration = 10, cpuMs } = {}) {
+/**
+ * The naive baseline: one Durable Object counter that every action updates. It is sent the
+ * actions' own requests (`actionRequests`: path, headers and body, item after item of `tokens`),
+ * which it does not read, so that both paths carry the same bytes through the runtime; a bare
+ * `POST /` would spare it the body and headers every action brings (about 0.13 ms of CPU a request
+ * here, docs/BENCHMARKS.md).
+ */
+export async function measureNaive(url, { year, tokens, connections = 64, duration = 10, cpuMs } = {}) {
+	if (!tokens?.length) throw new Error("measureNaive: tokens to shape its requests like the actions'");
+	const shape = actionRequests({ year, tokens, tag: "naive" });
+	let next = 0;
 	const before = await naiveValue(url);
 	const { value: result, cpuMs: used } = await withCpu(cpuMs, () =>
-		cannon({ url: `${url}/`, method: "POST", headers: { host: NAIVE_HOST }, connections, duration }),
+		cannon({
+			url,
+			connections,
+			duration,
+			requests: [
+				{
+					setupRequest(req) {
+						const i = next++ % shape.items;
+						return {
+							...req,
+							method: "POST",
+							path: shape.path,
+							headers: { ...shape.headersOf(i), host: NAIVE_HOST },
+							body: shape.bodyOf(i),
+						};
+					},
+				},
+			],
+		}),
 	);
 	const after = await naiveValue(url);
 	return { ...summary(result, result["2xx"], used), counterDelta: after - before };
@@ -203,9 +230,32 @@ export function percentile(values, q) {
 }
 
 /**
- * One action phase. Item i is participant floor(i / perParticipant)'s action of type
- * ACTION_TYPES[i % 4] (with perParticipant 4, each participant makes one of each; with 1, one
- * action each). Every `replayEvery`-th request replays an acknowledged action with its key
+ * The requests of an action phase: item i is participant floor(i / perParticipant)'s action of
+ * type ACTION_TYPES[i % 4] (with perParticipant 4, each participant makes one of each; with 1,
+ * one action each), under the idempotency key `bench-<tag>-<i>`.
+ */
+export function actionRequests({ year, tokens, tag, perParticipant = 4 }) {
+	const typeOf = (i) => ACTION_TYPES[perParticipant === 4 ? i % 4 : Math.floor(i / perParticipant) % 4];
+	const tokenOf = (i) => tokens[Math.floor(i / perParticipant)];
+	return {
+		items: tokens.length * perParticipant,
+		typeOf,
+		path: `/api/v1/ceremonies/${year}/actions`,
+		bodyOf: (i) => {
+			const type = typeOf(i);
+			return type === "blessing" ? `{"type":"blessing","message":"国泰民安 ${i}"}` : `{"type":"${type}"}`;
+		},
+		headersOf: (i) => ({
+			"content-type": "application/json",
+			authorization: `Bearer ${tokenOf(i)}`,
+			"idempotency-key": `bench-${tag}-${i}`,
+			"x-dev-country": COUNTRIES[Math.floor(i / perParticipant) % COUNTRIES.length],
+		}),
+	};
+}
+
+/**
+ * One action phase, of `actionRequests`' items in order. Every `replayEvery`-th request replays an acknowledged action with its key
  * and body, and must get the first answer back. Unanswered and 5xx items are sent again with
  * the same key after the timed run, as a client would, so every action ends acknowledged.
  */
@@ -226,21 +276,7 @@ export async function runActions({
 	/** The service's CPU reading (server.mjs `cpuMs`), to give workerd's CPU per answer of the timed run. */
 	cpuMs,
 }) {
-	const items = tokens.length * perParticipant;
-	const typeOf = (i) => ACTION_TYPES[perParticipant === 4 ? i % 4 : Math.floor(i / perParticipant) % 4];
-	const tokenOf = (i) => tokens[Math.floor(i / perParticipant)];
-	const keyOf = (i) => `bench-${tag}-${i}`;
-	const bodyOf = (i) => {
-		const type = typeOf(i);
-		return type === "blessing" ? `{"type":"blessing","message":"国泰民安 ${i}"}` : `{"type":"${type}"}`;
-	};
-	const headersOf = (i) => ({
-		"content-type": "application/json",
-		authorization: `Bearer ${tokenOf(i)}`,
-		"idempotency-key": keyOf(i),
-		"x-dev-country": COUNTRIES[Math.floor(i / perParticipant) % COUNTRIES.length],
-	});
-	const path = `/api/v1/ceremonies/${year}/actions`;
+	const { items, typeOf, headersOf, bodyOf, path } = actionRequests({ year, tokens, tag, perParticipant });
 
 	const status = new Int16Array(items);
 	const ackTimes = [];
