@@ -1,7 +1,10 @@
 import { WallEntry } from "./snapshot-protocol";
 import type { SqlQuery } from "./sql";
 
-/** Published blessings an aggregator keeps to send, newest first: the wall is a recent sample, the shards' logs keep all. */
+/**
+ * Published blessings an aggregator keeps to send, newest first (between trims, up to a push's
+ * worth more): the wall is a recent sample, the shards' logs keep all.
+ */
 const PUBLISHED_KEPT = 100;
 const PUBLISHED_PER_PUSH = 20;
 /** Held blessings sent per push, oldest first; every one is kept until the CeremonyDO has it. */
@@ -22,6 +25,13 @@ CREATE INDEX IF NOT EXISTS wall_outbox_by_state ON wall_outbox (state, created_a
  * snapshot, sent with the aggregator's own, and removed once the CeremonyDO has them.
  */
 export class WallOutbox {
+	/**
+	 * At least as many published entries as the outbox holds (null: not known since this object
+	 * started). The trim, which reads the newest PUBLISHED_KEPT in order, runs only when this passes
+	 * PUBLISHED_KEPT by a push's worth, not at every snapshot.
+	 */
+	private publishedAtMost: number | null = null;
+
 	constructor(private readonly sql: SqlQuery) {}
 
 	add(entries: WallEntry[]): void {
@@ -30,9 +40,15 @@ export class WallOutbox {
 		const rows = kept.map((e) => [e.id, e.state, e.createdAt, JSON.stringify(e)]);
 		this.sql`INSERT OR IGNORE INTO wall_outbox (id, state, created_at, entry)
 			SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3 FROM json_each(${JSON.stringify(rows)})`;
-		if (!kept.some((e) => e.state === "published")) return;
+		const published = kept.filter((e) => e.state === "published").length;
+		if (published === 0) return;
+		if (this.publishedAtMost !== null) {
+			this.publishedAtMost += published;
+			if (this.publishedAtMost <= PUBLISHED_KEPT + PUBLISHED_PER_PUSH) return;
+		}
 		this.sql`DELETE FROM wall_outbox WHERE state = 'published' AND id IN (
 			SELECT id FROM wall_outbox WHERE state = 'published' ORDER BY created_at DESC, id DESC LIMIT -1 OFFSET ${PUBLISHED_KEPT})`;
+		this.publishedAtMost = PUBLISHED_KEPT;
 	}
 
 	/** The next entries to send: the newest published ones, and the oldest held ones. */

@@ -72,4 +72,30 @@ describe("an aggregator's wall outbox", () => {
 		expect(pushes[0]).toEqual([...Array.from({ length: 20 }, (_, i) => 150 - i), 151]);
 		expect(pushes.flat().sort((a, b) => a - b)).toEqual(Array.from({ length: 101 }, (_, i) => i + 51));
 	});
+
+	it("trims snapshot after snapshot to at most a push's worth over the newest 100, and sends the newest first", async () => {
+		const seen = await runInDurableObject(env.AGGREGATOR.getByName("wall-outbox-trickle"), (_instance, state) => {
+			const sql = sqlOf(state.storage);
+			const outbox = new WallOutbox(sql);
+			const publishedHeld = () =>
+				sql<{ n: number }>`SELECT count(*) AS n FROM wall_outbox WHERE state = 'published'`[0]?.n;
+			const sizes: number[] = [];
+			// Fifty snapshots of six blessings each, one held, none delivered.
+			for (let s = 0; s < 50; s++) {
+				outbox.add(Array.from({ length: 6 }, (_, i) => entry(s * 6 + i + 1, i === 5 ? "held" : "published")));
+				sizes.push(publishedHeld() ?? -1);
+			}
+			// A new object over the same table knows nothing of the count: its first snapshot trims.
+			const restarted = new WallOutbox(sql);
+			restarted.add([entry(301)]);
+			return { sizes, afterRestart: publishedHeld(), next: restarted.next().map((e) => Number(e.id.slice(2))) };
+		});
+		expect(Math.max(...seen.sizes)).toBeLessThanOrEqual(120);
+		expect(seen.sizes.at(-1)).toBeGreaterThanOrEqual(100);
+		expect(seen.afterRestart).toBe(100);
+		const newestPublished = Array.from({ length: 301 }, (_, i) => 301 - i).filter((n) => n === 301 || n % 6 !== 0);
+		expect(seen.next.slice(0, 20)).toEqual(newestPublished.slice(0, 20));
+		// Every held one is kept, oldest first, after the published ones.
+		expect(seen.next.slice(20)).toEqual(Array.from({ length: 50 }, (_, i) => (i + 1) * 6));
+	});
 });
