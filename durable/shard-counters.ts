@@ -1,45 +1,5 @@
 import type { ShardState } from "./shard-state";
-import type { SqlQuery } from "./sql";
-
-type FoldedRow = {
-	seq: number;
-	counted: number;
-	type: string;
-	region: string | null;
-	at: number;
-	newcomer: number;
-	published: number;
-};
-
-/** Sums of log rows by counter: totals by metric, regions by (region, metric), minutes by (minute, type). */
-function foldSums(rows: FoldedRow[]) {
-	const totals = new Map<string, number>();
-	const regions = new Map<string, [string | null, string, number]>();
-	const minutes = new Map<string, [number, string, number]>();
-	const addTotal = (metric: string) => totals.set(metric, (totals.get(metric) ?? 0) + 1);
-	const addRegion = (region: string | null, metric: string) => {
-		const key = `${region}\u0000${metric}`;
-		const entry = regions.get(key);
-		if (entry) entry[2]++;
-		else regions.set(key, [region, metric, 1]);
-	};
-	for (const row of rows) {
-		if (row.published === 1) addTotal("blessings_published");
-		if (row.counted !== 1) continue;
-		addTotal(row.type);
-		addRegion(row.region, row.type);
-		if (row.newcomer === 1) {
-			addTotal("participants");
-			addRegion(row.region, "participants");
-		}
-		const minute = Math.floor(row.at / 60_000) * 60_000;
-		const key = `${minute}\u0000${row.type}`;
-		const entry = minutes.get(key);
-		if (entry) entry[2]++;
-		else minutes.set(key, [minute, row.type, 1]);
-	}
-	return { totals, regions, minutes };
-}
+import { SqlFragment, type SqlQuery } from "./sql";
 
 /**
  * The shard's counters (totals, per region, per minute), folded in from the action log rather than
@@ -63,38 +23,42 @@ export class ShardCounters {
 	 * Brings the counters up to the newest log row, in a transaction of its own (call it outside any
 	 * other: the state row's copy follows the fold once it has committed). Region and minute rows it
 	 * changes carry the current version, so the next snapshot sends them.
-	 *
-	 * The log rows since the last fold are read once, each counted one with whether it was its
-	 * participant's first and whether its blessing is published, and summed here: the counters take
-	 * the sums as one JSON array per table.
 	 */
 	fold(): void {
 		const { folded_seq: from, version } = this.state.read();
 		const to = this.storage.transactionSync(() => {
-			const rows = this.sql<FoldedRow>`SELECT a.seq, a.counted, a.type, a.region, a.at,
-					a.counted = 1 AND NOT EXISTS (SELECT 1 FROM actions e
-						WHERE e.participant_id = a.participant_id AND e.counted = 1 AND e.seq < a.seq) AS newcomer,
-					coalesce(b.state = 'published', 0) AS published
-				FROM actions a LEFT JOIN blessings b ON b.seq = a.seq
-				WHERE a.seq > ${from} ORDER BY a.seq`;
-			const newest = rows.at(-1)?.seq ?? from;
+			const newest = this.sql<{ seq: number | null }>`SELECT max(seq) AS seq FROM actions`[0]?.seq ?? 0;
 			if (newest <= from) return null;
-			const sums = foldSums(rows);
-			if (sums.totals.size > 0) {
-				this.sql`INSERT INTO totals (metric, n)
-					SELECT value ->> 0, value ->> 1 FROM json_each(${JSON.stringify([...sums.totals])}) WHERE true
-					ON CONFLICT (metric) DO UPDATE SET n = n + excluded.n`;
-			}
-			if (sums.regions.size > 0) {
-				this.sql`INSERT INTO region_counts (region, metric, n, version)
-					SELECT value ->> 0, value ->> 1, value ->> 2, ${version} FROM json_each(${JSON.stringify([...sums.regions.values()])}) WHERE true
-					ON CONFLICT (region, metric) DO UPDATE SET n = n + excluded.n, version = excluded.version`;
-			}
-			if (sums.minutes.size > 0) {
-				this.sql`INSERT INTO minute_counts (minute, type, n, version)
-					SELECT value ->> 0, value ->> 1, value ->> 2, ${version} FROM json_each(${JSON.stringify([...sums.minutes.values()])}) WHERE true
-					ON CONFLICT (minute, type) DO UPDATE SET n = n + excluded.n, version = excluded.version`;
-			}
+			// The counted actions to fold, each with whether it was its participant's first.
+			const folded = new SqlFragment(
+				`WITH folded AS (
+					SELECT a.type, a.region, a.at,
+						NOT EXISTS (SELECT 1 FROM actions e
+							WHERE e.participant_id = a.participant_id AND e.counted = 1 AND e.seq < a.seq) AS newcomer
+					FROM actions a WHERE a.seq > ? AND a.seq <= ? AND a.counted = 1
+				)`,
+				[from, newest],
+			);
+			this.sql`${folded}
+				INSERT INTO totals (metric, n)
+				SELECT metric, n FROM (
+					SELECT type AS metric, count(*) AS n FROM folded GROUP BY type
+					UNION ALL SELECT 'participants', count(*) FROM folded WHERE newcomer
+					UNION ALL SELECT 'blessings_published', count(*) FROM blessings
+						WHERE seq > ${from} AND seq <= ${newest} AND state = 'published'
+				) WHERE n > 0
+				ON CONFLICT (metric) DO UPDATE SET n = n + excluded.n`;
+			this.sql`${folded}
+				INSERT INTO region_counts (region, metric, n, version)
+				SELECT region, metric, n, ${version} FROM (
+					SELECT region, type AS metric, count(*) AS n FROM folded GROUP BY region, type
+					UNION ALL SELECT region, 'participants', count(*) FROM folded WHERE newcomer GROUP BY region
+				) WHERE true
+				ON CONFLICT (region, metric) DO UPDATE SET n = n + excluded.n, version = excluded.version`;
+			this.sql`${folded}
+				INSERT INTO minute_counts (minute, type, n, version)
+				SELECT (at / 60000) * 60000, type, count(*), ${version} FROM folded WHERE true GROUP BY 1, 2
+				ON CONFLICT (minute, type) DO UPDATE SET n = n + excluded.n, version = excluded.version`;
 			this.state.writeFolded(newest);
 			return newest;
 		});
