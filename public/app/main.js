@@ -57,9 +57,31 @@ function whenIdle(fn) {
 	else window.addEventListener("load", idle, { once: true });
 }
 
+/**
+ * The first view's button is in the HTML, and its own handler comes only once the ceremony has
+ * loaded: a tap before that, on a slow network, is kept here and acted on then.
+ * @returns {() => boolean} whether the button was tapped early (and stop listening)
+ */
+function keepEarlyStart() {
+	const early = document.querySelector("#start");
+	let tapped = false;
+	const tap = () => {
+		tapped = true;
+		early?.setAttribute("aria-busy", "true");
+	};
+	early?.addEventListener("click", tap, { once: true });
+	return () => {
+		early?.removeEventListener("click", tap);
+		// Unmarked again, so that the page's own view finds the button as the HTML has it.
+		early?.removeAttribute("aria-busy");
+		return tapped;
+	};
+}
+
 async function boot() {
 	startLang(initialLang());
 	wireLanguageSwitch();
+	const tappedEarly = keepEarlyStart();
 	let ceremony;
 	try {
 		ceremony = await getCurrentCeremony();
@@ -79,6 +101,7 @@ async function boot() {
 	const map = startMap(year);
 	const flow = new FlowState(ceremony);
 	const wall = whenNear($("#wall"), () => startWall(year, flow.withParticipant));
+	const startNow = tappedEarly();
 	startFlow(flow, {
 		onCounted: () => {
 			// Totals lag by up to 2 s: look again shortly after an offering is counted.
@@ -88,6 +111,7 @@ async function boot() {
 		},
 	});
 	document.documentElement.classList.add("ready");
+	if (startNow) /** @type {HTMLButtonElement | null} */ (document.querySelector("#start"))?.click();
 	// With Turnstile on, a participant who has no token yet will need the widget: its script loads
 	// once the page is idle, so the first view never waits for it.
 	if (siteKey() && !flow.saved().token) whenIdle(() => loadTurnstile().catch(() => {}));

@@ -37,6 +37,25 @@ async function begin(page: import("playwright-core").Page) {
 }
 
 describe("resilience", () => {
+	it("keeps a tap on the first view's button made while the ceremony is still loading, and acts on it once ready", async () => {
+		const { context, page } = await open(browser, { locale: "zh-CN", reducedMotion: "reduce" });
+		// The first view is in the HTML; its script waits for the ceremony, held back here as on a slow network.
+		let release: () => void = () => {};
+		const held = new Promise<void>((resolve) => {
+			release = resolve;
+		});
+		await page.route("**/api/v1/ceremonies/current", async (route) => {
+			await held;
+			await route.continue();
+		});
+		await page.goto(`${baseURL()}/`);
+		expect(await page.evaluate(() => document.documentElement.classList.contains("ready"))).toBe(false);
+		await page.click("#start");
+		release();
+		await page.waitForSelector("#name", { timeout: 10_000 });
+		await context.close();
+	});
+
 	it("keeps the participant's progress and certificate across reloads", async () => {
 		const before = await settledStats(year);
 		const { context, page, requests } = await open(browser, { locale: "zh-CN", reducedMotion: "reduce" });
