@@ -134,12 +134,7 @@ async function main() {
 		const healthAfter = await measureHealthz(url, { connections, duration: baseline, cpuMs });
 		log(`  ${fmt(healthAfter.perSecond)} req/s; ${cpuText(healthAfter.cpu)}`);
 		const naiveAfter = await measureNaiveOnce("after");
-		const naive = {
-			before: naiveBefore,
-			after: naiveAfter,
-			mean: (naiveBefore.perSecond + naiveAfter.perSecond) / 2,
-			cpuPerAnswerMs: meanCpu(naiveBefore.cpu, naiveAfter.cpu),
-		};
+		const naive = beforeAndAfter(naiveBefore, naiveAfter);
 
 		// Equal runs: batching on, off, and storage skipped, each after a restart (state kept) and
 		// the same warm-up of actions, for the same length.
@@ -211,15 +206,16 @@ async function main() {
 			) &&
 			replays === replaysMatched;
 
-		const health = (healthBefore.perSecond + healthAfter.perSecond) / 2;
-		const healthCpu = meanCpu(healthBefore.cpu, healthAfter.cpu);
+		const healthz = beforeAndAfter(healthBefore, healthAfter);
+		const health = healthz.mean;
+		const healthCpu = healthz.cpuPerAnswerMs;
 		const figures = {
 			date: started.toISOString(),
 			cores: cpus().length,
 			loadAverageAtStart,
 			loadAverageAtEnd: null,
 			settings: { duration, baseline, connections, shards, batchMs: batchMs ?? "default", participants },
-			healthz: { before: healthBefore, after: healthAfter, mean: health, cpuPerAnswerMs: healthCpu },
+			healthz,
 			naive,
 			on,
 			onEqual,
@@ -350,6 +346,16 @@ function cpuText(cpu) {
 function meanCpu(a, b) {
 	if (!a || !b) return Number.NaN;
 	return (a.ms + b.ms) / (a.answers + b.answers);
+}
+
+/** A baseline measured before and after the actions: its mean rate, and its CPU per answer over both. */
+function beforeAndAfter(before, after) {
+	return {
+		before,
+		after,
+		mean: (before.perSecond + after.perSecond) / 2,
+		cpuPerAnswerMs: meanCpu(before.cpu, after.cpu),
+	};
 }
 
 function printActions(r) {

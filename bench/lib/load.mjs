@@ -255,8 +255,8 @@ export function actionRequests({ year, tokens, tag, perParticipant = 4 }) {
 }
 
 /**
- * One action phase, of `actionRequests`' items in order. Every `replayEvery`-th request replays an acknowledged action with its key
- * and body, and must get the first answer back. Unanswered and 5xx items are sent again with
+ * One action phase, of `actionRequests`' items in order. Every `replayEvery`-th request
+ * replays an acknowledged action with its key and body, and must get the first answer back. Unanswered and 5xx items are sent again with
  * the same key after the timed run, as a client would, so every action ends acknowledged.
  */
 export async function runActions({
