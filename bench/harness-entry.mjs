@@ -280,9 +280,13 @@ async function calibrate(env, params) {
 
 export default {
 	async fetch(request, rawEnv, ctx) {
-		const env = countingEnv(rawEnv);
-		const url = new URL(request.url);
-		if (!url.pathname.startsWith(BENCH_PREFIX)) return worker.fetch(request, env, ctx);
+		// The service's own requests pass with a string test: the naive counter's Worker parses no
+		// URL either, and a URL object is one more native object per request for the collector.
+		const href = request.url;
+		if (!href.startsWith(BENCH_PREFIX, href.indexOf("/", href.indexOf("//") + 2))) {
+			return worker.fetch(request, countingEnv(rawEnv), ctx);
+		}
+		const url = new URL(href);
 		if (url.pathname === `${BENCH_PREFIX}tally`) return Response.json(tally);
 		// Whether this runtime runs a promise's continuation in the request that made it (src/shard-batcher.ts).
 		if (url.pathname === `${BENCH_PREFIX}runtime`) {
