@@ -254,9 +254,10 @@ export class ShardDO extends CountedShard {
 
 	async leaseWithoutStorage(free) {
 		const now = Date.now();
-		const size = free.size === 0 ? FREE_LEASE.min : now - free.takenAt < FREE_LEASE.fastMs ? free.size * 2 : free.size;
-		const block = await this.requestLease(Math.min(FREE_LEASE.max, size));
-		Object.assign(free, { next: block.start, end: block.end, size: Math.min(FREE_LEASE.max, size), takenAt: now });
+		const grown = free.size === 0 ? FREE_LEASE.min : now - free.takenAt < FREE_LEASE.fastMs ? free.size * 2 : free.size;
+		const size = Math.min(FREE_LEASE.max, grown);
+		const block = await this.requestLease(size);
+		Object.assign(free, { next: block.start, end: block.end, size, takenAt: now });
 	}
 
 	/**
@@ -271,7 +272,7 @@ export class ShardDO extends CountedShard {
 			const sql = this.ctx.storage.sql;
 			this.ctx.storage.transactionSync(() => {
 				this.state.bumpVersion();
-				const { version } = sql.exec("SELECT version FROM shard_state WHERE id = 1").one();
+				const { version } = this.state.read();
 				sql.exec("UPDATE region_counts SET version = ?", version);
 				sql.exec(
 					"UPDATE minute_counts SET version = ? WHERE minute = (SELECT max(minute) FROM minute_counts)",
