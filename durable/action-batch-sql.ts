@@ -1,5 +1,11 @@
 import { ACTION_TYPES, type ActionType } from "../src/schemas/common";
-import { actionColumnList, actionColumnsFromJson, countsInColumnOrder, countsOf } from "./action-columns";
+import {
+	actionColumnList,
+	actionColumnsAddedFromExcluded,
+	actionColumnsFromJson,
+	countsInColumnOrder,
+	countsOf,
+} from "./action-columns";
 import type { BlessingState } from "./shard-protocol";
 import { SqlFragment, type SqlQuery } from "./sql";
 
@@ -13,8 +19,6 @@ import { SqlFragment, type SqlQuery } from "./sql";
 const participantCounts = new SqlFragment(ACTION_TYPES.map((t) => `p.${t}`).join(", "));
 /** The counts of a participant's JSON row, after its id, region and certificate. */
 const countsFromJson = actionColumnsFromJson(3);
-/** An upsert's assignments adding every action column of the new row. */
-const addedFromExcluded = new SqlFragment(ACTION_TYPES.map((t) => `${t} = ${t} + excluded.${t}`).join(", "));
 
 export interface LoadedRow {
 	participant: { region: string | null; certificate: number | null; counts: Record<ActionType, number> } | null;
@@ -83,7 +87,7 @@ export function addToParticipants(sql: SqlQuery, now: number, additions: Partici
 			region = coalesce(region, excluded.region),
 			certificate = coalesce(certificate, excluded.certificate),
 			first_counted_at = coalesce(first_counted_at, excluded.first_counted_at),
-			${addedFromExcluded}`;
+			${actionColumnsAddedFromExcluded}`;
 }
 
 export interface LogEntry {

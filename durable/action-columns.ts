@@ -47,3 +47,8 @@ export const actionAggregates = (aggregate: (column: string) => string) =>
 export const actionColumnsFromExcluded = new SqlFragment(
 	ACTION_TYPES.map((type) => `${type} = excluded.${type}`).join(", "),
 );
+
+/** For the sql tag: an upsert's assignments adding every action column of the new row. */
+export const actionColumnsAddedFromExcluded = new SqlFragment(
+	ACTION_TYPES.map((type) => `${type} = ${type} + excluded.${type}`).join(", "),
+);

@@ -76,7 +76,10 @@ export class ShardGroup {
 		for (const r of results) if (r.status === "rejected") console.error("pulling a quiet shard failed", r.reason);
 	}
 
-	/** The merged counters as the aggregator's snapshot, with the minute buckets changed after `sinceVersion`. */
+	/**
+	 * The merged counters as the aggregator's snapshot, with the regions and minute buckets changed
+	 * after `sinceVersion`: the CeremonyDO keeps the rest.
+	 */
 	sum(own: AggregatorIdentity, sinceVersion: number): Snapshot {
 		const tally = this.merge.tally();
 		const shards = this.merge.shards();
@@ -89,7 +92,7 @@ export class ShardGroup {
 			participants: tally.participants,
 			actions: tally.actions,
 			blessingsPublished: tally.blessingsPublished,
-			regions: this.merge.regions(),
+			regions: this.merge.regionsSince(sinceVersion),
 			minutes: this.merge.minutesSince(sinceVersion),
 			blessings: this.outbox.next(),
 			shards,

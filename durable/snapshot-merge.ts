@@ -1,8 +1,11 @@
-import type { ActionCounts } from "../src/schemas/common";
+import { ACTION_TYPES, type ActionCounts } from "../src/schemas/common";
 import {
+	ACTION_COLUMNS,
 	actionAggregates,
+	actionColumnAggregates,
 	actionColumnDefinitions,
 	actionColumnList,
+	actionColumnsAddedFromExcluded,
 	actionColumnsFromExcluded,
 	actionColumnsFromJson,
 	actionValues,
@@ -10,7 +13,7 @@ import {
 	countsOf,
 } from "./action-columns";
 import type { ApplyOutcome, MinuteCount, RegionCounts, ShardStatus, Snapshot } from "./snapshot-protocol";
-import type { SqlQuery } from "./sql";
+import { SqlFragment, type SqlQuery } from "./sql";
 
 /**
  * The latest snapshot of every child of a node of the tree (an aggregator's shards, the
@@ -42,6 +45,20 @@ CREATE TABLE IF NOT EXISTS child_regions (
 	${actionColumnDefinitions("INTEGER NOT NULL")},
 	PRIMARY KEY (child, region)
 ) WITHOUT ROWID;
+-- Sum of child_regions over children, kept by the difference each snapshot brings, with the
+-- node's version that last changed the row: a node sends upward only the regions changed since its
+-- parent confirmed, and reads its sum from here rather than summing every child's regions.
+CREATE TABLE IF NOT EXISTS merged_regions (
+	region TEXT PRIMARY KEY,
+	participants INTEGER NOT NULL,
+	${actionColumnDefinitions("INTEGER NOT NULL")},
+	version INTEGER NOT NULL
+) WITHOUT ROWID;
+-- A node created before merged_regions: its sum as of now, under its current version, so its next
+-- push sends every region unless the parent has confirmed everything already.
+INSERT INTO merged_regions (region, participants, ${ACTION_COLUMNS}, version)
+	SELECT region, sum(participants), ${actionColumnAggregates((c) => `sum(${c})`)}, (SELECT version FROM merge_state WHERE id = 1)
+	FROM child_regions WHERE NOT EXISTS (SELECT 1 FROM merged_regions) GROUP BY region;
 CREATE TABLE IF NOT EXISTS child_minutes (
 	child INTEGER NOT NULL, minute INTEGER NOT NULL, type TEXT NOT NULL, n INTEGER NOT NULL,
 	PRIMARY KEY (child, minute, type)
@@ -63,6 +80,15 @@ CREATE TABLE IF NOT EXISTS shard_status (
 	blessings_published INTEGER NOT NULL
 );
 `;
+
+/** A child region's new counts less those held, column by column, from a `json_each` row. */
+const regionDifferences = new SqlFragment(
+	ACTION_TYPES.map((t, n) => `(j.value ->> ${2 + n}) - coalesce(c.${t}, 0)`).join(", "),
+);
+/** Whether a child region's new row differs from the one held. */
+const regionChanged = new SqlFragment(
+	["participants", ...ACTION_TYPES].map((column, n) => `(j.value ->> ${1 + n}) != c.${column}`).join(" OR "),
+);
 
 type CountsRow = { participants: number; blessings_published: number } & ActionCounts;
 type ShardStatusRow = {
@@ -144,9 +170,17 @@ export class SnapshotMerge {
 			// Set-based, as the shard's batches are: each table takes the snapshot's rows as one JSON
 			// array, so a snapshot costs the same few statements whatever its regions, minutes and shards.
 			if (s.regions.length > 0) {
-				const regions = s.regions.map((r) => [r.region, r.participants, ...countsInColumnOrder(r)]);
+				const regions = JSON.stringify(s.regions.map((r) => [r.region, r.participants, ...countsInColumnOrder(r)]));
+				// The merged region moves by what the child's region moved since the snapshot held.
+				this.sql`INSERT INTO merged_regions (region, participants, ${actionColumnList}, version)
+					SELECT j.value ->> 0, (j.value ->> 1) - coalesce(c.participants, 0), ${regionDifferences}, ${version}
+					FROM json_each(${regions}) j
+					LEFT JOIN child_regions c ON c.child = ${s.child} AND c.region = j.value ->> 0
+					WHERE c.region IS NULL OR ${regionChanged}
+					ON CONFLICT (region) DO UPDATE SET participants = participants + excluded.participants,
+						${actionColumnsAddedFromExcluded}, version = excluded.version`;
 				this.sql`INSERT OR REPLACE INTO child_regions (child, region, participants, ${actionColumnList})
-					SELECT ${s.child}, value ->> 0, value ->> 1, ${actionColumnsFromJson(2)} FROM json_each(${JSON.stringify(regions)})`;
+					SELECT ${s.child}, value ->> 0, value ->> 1, ${actionColumnsFromJson(2)} FROM json_each(${regions})`;
 			}
 			if (s.minutes.length > 0) {
 				const minutes = JSON.stringify(s.minutes.map((m) => [m.minute, m.type, m.n]));
@@ -202,8 +236,13 @@ export class SnapshotMerge {
 	/** Per region, summed over the children; most participants first. */
 	regions(): RegionCounts[] {
 		return this.sql<RegionCounts>`
-			SELECT region, sum(participants) AS participants, ${actionAggregates((c) => `sum(${c})`)}
-			FROM child_regions GROUP BY region ORDER BY participants DESC, region ASC`;
+			SELECT region, participants, ${actionColumnList} FROM merged_regions ORDER BY participants DESC, region ASC`;
+	}
+
+	/** Merged regions changed after `sinceVersion` (all of them with 0), each whole. */
+	regionsSince(sinceVersion: number): RegionCounts[] {
+		return this.sql<RegionCounts>`
+			SELECT region, participants, ${actionColumnList} FROM merged_regions WHERE version > ${sinceVersion}`;
 	}
 
 	/** Merged minute buckets changed after `sinceVersion` (all of them with 0). */
