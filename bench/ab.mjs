@@ -7,7 +7,9 @@
 // in its own workerd, and take the load in turns: short slices of actions, alternating which goes
 // first, each measured by its workerd's main-thread CPU time (where every isolate's JavaScript
 // runs) over the actions it acknowledged. A drift longer than a slice falls on both alike.
-// Every slice's actions must all be answered 201; the figures are the sums over all slices.
+// Every slice's actions must all be answered 201; the figures are the sums over all slices, and
+// the two sides' slices of each round, run back to back, give a paired ratio whose mean is printed
+// with a bootstrap interval: a change whose interval holds 0 is not resolved by the run.
 // Options: --base DIR (required), --slice S (3), --rounds N (8), --shards N (8), --connections N (64).
 import { dirname, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -89,6 +91,26 @@ async function measure(side, round) {
 
 const median = (values) => values.slice().sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
+/**
+ * The 5th and 95th percentiles of the mean of `values` over 2,000 resamples with replacement, drawn
+ * with a fixed seed so that the same slices print the same interval.
+ */
+function bootstrapInterval(values, resamples = 2_000) {
+	let seed = 1;
+	const random = () => {
+		seed = (seed * 48_271) % 2_147_483_647;
+		return seed / 2_147_483_647;
+	};
+	const means = [];
+	for (let r = 0; r < resamples; r++) {
+		let sum = 0;
+		for (let i = 0; i < values.length; i++) sum += values[Math.floor(random() * values.length)];
+		means.push(sum / values.length);
+	}
+	means.sort((a, b) => a - b);
+	return [means[Math.floor(resamples * 0.05)], means[Math.floor(resamples * 0.95)]];
+}
+
 async function main() {
 	process.chdir(commonDirectory(ours, base));
 	const { startService: startBase } = await import(pathToFileURL(`${base}/bench/lib/server.mjs`).href);
@@ -115,6 +137,13 @@ async function main() {
 		const change = (t.cpuMs / t.actions / (b.cpuMs / b.actions) - 1) * 100;
 		console.log(
 			`this checkout: ${change >= 0 ? "+" : ""}${change.toFixed(1)} % main-thread CPU per action against the base`,
+		);
+		// The two sides' slices of one round ran back to back: their ratio is the paired measure.
+		const ratios = t.slices.map((slice, i) => slice.msPerAction / b.slices[i].msPerAction);
+		const [low, high] = bootstrapInterval(ratios);
+		const percent = (r) => `${r >= 1 ? "+" : ""}${((r - 1) * 100).toFixed(1)} %`;
+		console.log(
+			`paired by round: median ${percent(median(ratios))}, 90 % interval of the mean ${percent(low)} to ${percent(high)} (${ratios.length} rounds)${low <= 1 && high >= 1 ? ": not resolved, the interval holds 0" : ""}`,
 		);
 	} finally {
 		await baseService.stop();
