@@ -8,7 +8,7 @@ import type {
 	AggregatorSnapshotOutcome,
 	WrongAggregator,
 } from "./aggregator-protocol";
-import { ChildWatch, PushSchedule } from "./push-schedule";
+import { AGGREGATOR_PUSH_INTERVAL_MS, ChildWatch, PushSchedule } from "./push-schedule";
 import { MERGE_SCHEMA, SnapshotMerge } from "./snapshot-merge";
 import type { Snapshot } from "./snapshot-protocol";
 import { migrate, sqlOf } from "./sql";
@@ -36,7 +36,7 @@ export class AggregatorDO extends DurableObject<Env> {
 		this.identity = new AggregatorIdentityStore(sql);
 		this.merge = new SnapshotMerge(sql, ctx.storage);
 		this.outbox = new WallOutbox(sql);
-		this.pushes = new PushSchedule(ctx.storage);
+		this.pushes = new PushSchedule(ctx.storage, AGGREGATOR_PUSH_INTERVAL_MS);
 		this.group = new ShardGroup(ctx.storage, this.merge, this.outbox, this.watch, (id) =>
 			env.SHARD.getByName(shardName(id.year, id.shardIndex)),
 		);

@@ -1,9 +1,15 @@
 /**
  * How a node of the tree (shard, aggregator) sends its snapshot upward: at most once per
- * interval, and at once when the last push is older than that. The interval is fixed: it does not
- * grow with the shard count, because each parent has a bounded number of children.
+ * interval, and at once when the last push is older than that. The intervals are fixed: they do
+ * not grow with the shard count, because each parent has a bounded number of children.
+ *
+ * With the edge cache's FRESH_MS they share the 2 s of invariant 3 (500 + 250 + 750 ms, and the
+ * hops between): a shard's push costs its shard, its aggregator and both commits about the same
+ * whatever it carries, and there are S shards, so the shards take the longest interval; the
+ * CeremonyDO's reads that the cache spares grow only with the locations (docs/CAPACITY.md).
  */
-export const PUSH_INTERVAL_MS = 250;
+export const SHARD_PUSH_INTERVAL_MS = 500;
+export const AGGREGATOR_PUSH_INTERVAL_MS = 250;
 /** A parent pulls a child whose snapshot is older than this while the parent is active. */
 export const QUIET_CHILD_MS = 5_000;
 /** How often an active parent looks for quiet children. */
@@ -24,7 +30,7 @@ export class PushSchedule {
 
 	constructor(
 		private readonly storage: DurableObjectStorage,
-		readonly intervalMs = PUSH_INTERVAL_MS,
+		readonly intervalMs: number,
 	) {}
 
 	/** Something changed: a push at the earliest time the interval allows, unless one is due sooner. */

@@ -1,7 +1,7 @@
 import { DurableObject } from "cloudflare:workers";
 import { aggregatorIndexFor, aggregatorName, ceremonyObjectName } from "../src/domain/shard-routing";
 import { CertificateLease } from "./certificate-lease";
-import { PushSchedule } from "./push-schedule";
+import { PushSchedule, SHARD_PUSH_INTERVAL_MS } from "./push-schedule";
 import { ActionLog } from "./shard-actions";
 import { ShardAuditor } from "./shard-audit";
 import { ShardBlessings } from "./shard-blessings";
@@ -53,7 +53,7 @@ export class ShardDO extends DurableObject<Env> {
 		addColumn(ctx.storage, SHARD_FOLDED_SEQ);
 		migrate(ctx.storage, SHARD_CONFIG_SCHEMA);
 		this.state = new ShardState(sql);
-		this.pushes = new PushSchedule(ctx.storage);
+		this.pushes = new PushSchedule(ctx.storage, SHARD_PUSH_INTERVAL_MS);
 		this.participants = new ShardParticipants(sql, ctx.storage);
 		const lease = new CertificateLease(this.state, (size) => this.requestLease(size));
 		this.actions = new ActionLog(sql, ctx.storage, this.state, lease, this.pushes);

@@ -9,9 +9,10 @@
 // of quiet aggregators, certificate leases, configuration reads and edge-cache misses.
 
 export const FAN_IN = 16;
-export const PUSH_INTERVAL_MS = 250;
+export const SHARD_PUSH_INTERVAL_MS = 500;
+export const AGGREGATOR_PUSH_INTERVAL_MS = 250;
 export const QUIET_CHILD_MS = 5_000;
-export const FRESH_MS = 1_000;
+export const FRESH_MS = 750;
 export const CONFIG_TTL_MS = 300_000;
 const MAX_LEASE = 4_096;
 
@@ -86,7 +87,7 @@ export function simulateTree({
 	for (const ks of byShard) {
 		const { out } = throttle(
 			ks.map((k) => acks[k]),
-			{ interval: PUSH_INTERVAL_MS, net, apply },
+			{ interval: SHARD_PUSH_INTERVAL_MS, net, apply },
 		);
 		ks.forEach((k, j) => {
 			atAggregator[k] = out[j];
@@ -100,7 +101,7 @@ export function simulateTree({
 		ks.sort((x, y) => atAggregator[x] - atAggregator[y]);
 		const { out, pushes } = throttle(
 			ks.map((k) => atAggregator[k]),
-			{ interval: PUSH_INTERVAL_MS, net, apply },
+			{ interval: AGGREGATOR_PUSH_INTERVAL_MS, net, apply },
 		);
 		aggregatorPushes += pushes;
 		ks.forEach((k, j) => {
@@ -142,7 +143,7 @@ export function simulateTree({
 		calls,
 		ceremonyCallsPerS: total,
 		ceremonyCallsBound:
-			(aggregators * 1000) / PUSH_INTERVAL_MS +
+			(aggregators * 1000) / AGGREGATOR_PUSH_INTERVAL_MS +
 			calls.quietPullsMax +
 			calls.leases +
 			calls.configReads +

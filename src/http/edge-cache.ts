@@ -8,7 +8,7 @@ import type { AppEnv } from "./app-env";
  * (`no-cache`) with the ETag, so a browser's cache adds no age either: they get 304 when nothing
  * changed. Readers therefore lag the CeremonyDO by at most FRESH_MS.
  */
-export const FRESH_MS = 1_000;
+export const FRESH_MS = 750;
 const READ_AT = "x-read-at";
 export const PUBLIC_CACHE_CONTROL = "public, no-cache";
 

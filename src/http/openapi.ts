@@ -13,7 +13,7 @@ export const openApiDocument = (origin: string) => ({
 		version: "1.0.0",
 		description:
 			"Participation in the Yellow Emperor Hometown Ancestor Worship Ceremony: offerings, blessings and their " +
-			"statistics. Errors are `application/problem+json` (RFC 9457). Public reads are cached for 1 s at the edge " +
+			"statistics. Errors are `application/problem+json` (RFC 9457). Public reads are cached for 750 ms at the edge " +
 			"and carry an ETag; media partners send `X-API-Key` for a rate limit of their own.",
 		contact: { name: "Organizing committee, online participation", url: `${origin}/` },
 		license: { name: "Creative Commons Attribution 4.0 (the published figures)", identifier: "CC-BY-4.0" },

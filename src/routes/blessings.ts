@@ -24,7 +24,7 @@ blessings.openapi(
 		security: publicOrMediaKey,
 		summary: "The published blessing wall, newest first, each in Simplified and Traditional script",
 		description:
-			"A page of the wall (the newest 10,000 published blessings). Pass a page's `nextCursor` as `cursor` for the next, older page; `nextCursor` is null on the last page. Cached for 1 s at the edge.",
+			"A page of the wall (the newest 10,000 published blessings). Pass a page's `nextCursor` as `cursor` for the next, older page; `nextCursor` is null on the last page. Cached for 750 ms at the edge.",
 		request: { params: YearParam, query: BlessingPageQuery },
 		responses: {
 			200: { description: "A page of blessings", content: { "application/json": { schema: BlessingPage } } },

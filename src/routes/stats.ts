@@ -85,7 +85,7 @@ const loadStats = (c: Context<AppEnv>, year: number) =>
 	});
 
 const STATS_DESCRIPTION =
-	"Distinct participants, offerings of each type, published blessings and countries or regions. Totals lag acknowledged actions by at most 2 s; `final` once the ceremony is closed. Cached for 1 s at the edge, with an ETag.";
+	"Distinct participants, offerings of each type, published blessings and countries or regions. Totals lag acknowledged actions by at most 2 s; `final` once the ceremony is closed. Cached for 750 ms at the edge, with an ETag.";
 
 stats.openapi(
 	createRoute({
@@ -145,7 +145,7 @@ const loadRegions = (c: Context<AppEnv>, year: number) =>
 	});
 
 const REGIONS_DESCRIPTION =
-	"Participants and offerings per country or region (ISO 3166-1 alpha-2, `XX` where unknown), most participants first. A participant's region is fixed at their first counted action. Cached for 1 s at the edge, with an ETag.";
+	"Participants and offerings per country or region (ISO 3166-1 alpha-2, `XX` where unknown), most participants first. A participant's region is fixed at their first counted action. Cached for 750 ms at the edge, with an ETag.";
 
 stats.openapi(
 	createRoute({
@@ -220,7 +220,7 @@ function loadTimeseries(c: Context<AppEnv>, year: number, query: TimeseriesQuery
 }
 
 const TIMESERIES_DESCRIPTION =
-	"Offerings of each type per minute or per hour, intervals without any left out; by default the last 24 hours, at most 31 days at once. Cached for 1 s at the edge, with an ETag.";
+	"Offerings of each type per minute or per hour, intervals without any left out; by default the last 24 hours, at most 31 days at once. Cached for 750 ms at the edge, with an ETag.";
 const invalidRange = problemContent("`validation`: an invalid year, interval, range or `format`");
 
 stats.openapi(

@@ -121,7 +121,7 @@ export interface paths {
         };
         /**
          * Participation totals
-         * @description Distinct participants, offerings of each type, published blessings and countries or regions. Totals lag acknowledged actions by at most 2 s; `final` once the ceremony is closed. Cached for 1 s at the edge, with an ETag. The same as CSV: `getStatsCsv`.
+         * @description Distinct participants, offerings of each type, published blessings and countries or regions. Totals lag acknowledged actions by at most 2 s; `final` once the ceremony is closed. Cached for 750 ms at the edge, with an ETag. The same as CSV: `getStatsCsv`.
          */
         get: operations["getStats"];
         put?: never;
@@ -141,7 +141,7 @@ export interface paths {
         };
         /**
          * Participation totals as CSV
-         * @description Distinct participants, offerings of each type, published blessings and countries or regions. Totals lag acknowledged actions by at most 2 s; `final` once the ceremony is closed. Cached for 1 s at the edge, with an ETag. One row, the columns of `getStats` with the actions spread out.
+         * @description Distinct participants, offerings of each type, published blessings and countries or regions. Totals lag acknowledged actions by at most 2 s; `final` once the ceremony is closed. Cached for 750 ms at the edge, with an ETag. One row, the columns of `getStats` with the actions spread out.
          */
         get: operations["getStatsCsv"];
         put?: never;
@@ -161,7 +161,7 @@ export interface paths {
         };
         /**
          * Participants and offerings per country or region, most participants first
-         * @description Participants and offerings per country or region (ISO 3166-1 alpha-2, `XX` where unknown), most participants first. A participant's region is fixed at their first counted action. Cached for 1 s at the edge, with an ETag. The same as CSV: `getRegionStatsCsv`.
+         * @description Participants and offerings per country or region (ISO 3166-1 alpha-2, `XX` where unknown), most participants first. A participant's region is fixed at their first counted action. Cached for 750 ms at the edge, with an ETag. The same as CSV: `getRegionStatsCsv`.
          */
         get: operations["getRegionStats"];
         put?: never;
@@ -181,7 +181,7 @@ export interface paths {
         };
         /**
          * Participants and offerings per country or region as CSV
-         * @description Participants and offerings per country or region (ISO 3166-1 alpha-2, `XX` where unknown), most participants first. A participant's region is fixed at their first counted action. Cached for 1 s at the edge, with an ETag. One row per region.
+         * @description Participants and offerings per country or region (ISO 3166-1 alpha-2, `XX` where unknown), most participants first. A participant's region is fixed at their first counted action. Cached for 750 ms at the edge, with an ETag. One row per region.
          */
         get: operations["getRegionStatsCsv"];
         put?: never;
@@ -201,7 +201,7 @@ export interface paths {
         };
         /**
          * Offerings per minute or per hour
-         * @description Offerings of each type per minute or per hour, intervals without any left out; by default the last 24 hours, at most 31 days at once. Cached for 1 s at the edge, with an ETag. The same as CSV: `getTimeseriesCsv`.
+         * @description Offerings of each type per minute or per hour, intervals without any left out; by default the last 24 hours, at most 31 days at once. Cached for 750 ms at the edge, with an ETag. The same as CSV: `getTimeseriesCsv`.
          */
         get: operations["getTimeseries"];
         put?: never;
@@ -221,7 +221,7 @@ export interface paths {
         };
         /**
          * Offerings per minute or per hour as CSV
-         * @description Offerings of each type per minute or per hour, intervals without any left out; by default the last 24 hours, at most 31 days at once. Cached for 1 s at the edge, with an ETag. One row per interval.
+         * @description Offerings of each type per minute or per hour, intervals without any left out; by default the last 24 hours, at most 31 days at once. Cached for 750 ms at the edge, with an ETag. One row per interval.
          */
         get: operations["getTimeseriesCsv"];
         put?: never;
@@ -241,7 +241,7 @@ export interface paths {
         };
         /**
          * The published blessing wall, newest first, each in Simplified and Traditional script
-         * @description A page of the wall (the newest 10,000 published blessings). Pass a page's `nextCursor` as `cursor` for the next, older page; `nextCursor` is null on the last page. Cached for 1 s at the edge.
+         * @description A page of the wall (the newest 10,000 published blessings). Pass a page's `nextCursor` as `cursor` for the next, older page; `nextCursor` is null on the last page. Cached for 750 ms at the edge.
          */
         get: operations["listBlessings"];
         put?: never;
