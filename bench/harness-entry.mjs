@@ -216,48 +216,50 @@ function counted(Base, className) {
 
 const CountedShard = counted(BaseShardDO, "ShardDO");
 
-/** The certificate block of a shard that skips storage: the size rule of durable/certificate-lease.ts, in memory. */
-const FREE_LEASE = { min: 16, max: 4096, fastMs: 10_000 };
-
 export class ShardDO extends CountedShard {
 	/**
 	 * With BENCH_STORAGE_FREE, a shard takes every action without touching its storage: no log, no
 	 * participant row, no counter (the ceiling of the action path). Everything else still runs:
-	 * the identity check, certificate numbers from blocks leased from the CeremonyDO (kept in
-	 * memory, one per participant), and the request for a snapshot push after every batch, whose
-	 * alarm sends a snapshot through the tree (see pushSnapshot). Benchmarks only.
+	 * the identity check, certificate numbers from blocks leased from the CeremonyDO (one number
+	 * per participant), and the request for a snapshot push after every batch, whose alarm sends a
+	 * snapshot through the tree (see pushSnapshot). Benchmarks only.
 	 */
 	async perform(identity, requests) {
 		if (this.env.BENCH_STORAGE_FREE !== "1") return super.perform(identity, requests);
 		const wrong = this.wrong(identity);
 		if (wrong) return requests.map(() => wrong);
-		this.free ??= { seq: 0, certificates: new Map(), next: 0, end: 0, size: 0, takenAt: 0, leasing: null };
+		// A lease of the shard's own kind over a block row kept in memory: it starts empty and leases
+		// as a starting shard does, with the same size rule, and records nothing.
+		this.free ??= {
+			seq: 0,
+			certificates: new Map(),
+			row: { lease_next: 0, lease_end: 0, lease_size: 0, lease_taken_at: 0 },
+		};
 		const free = this.free;
-		const outcomes = [];
-		for (const request of requests) {
+		free.lease ??= new this.lease.constructor(
+			{
+				read: () => free.row,
+				leased: (start, end, size, takenAt) =>
+					Object.assign(free.row, { lease_next: start, lease_end: end, lease_size: size, lease_taken_at: takenAt }),
+			},
+			(size) => this.requestLease(size),
+		);
+		await free.lease.ensure(
+			new Set(requests.map((r) => r.participantId).filter((id) => !free.certificates.has(id))).size,
+		);
+		// From here to the row's update nothing awaits, so no other batch takes from the block.
+		free.lease.begin(free.row.lease_next, free.row.lease_end);
+		const outcomes = requests.map((request) => {
 			let certificate = free.certificates.get(request.participantId);
 			if (certificate === undefined) {
-				while (free.next >= free.end) {
-					free.leasing ??= this.leaseWithoutStorage(free).finally(() => {
-						free.leasing = null;
-					});
-					await free.leasing;
-				}
-				certificate = free.next++;
+				certificate = free.lease.take();
 				free.certificates.set(request.participantId, certificate);
 			}
-			outcomes.push({ kind: "accepted", seq: ++free.seq, type: request.type, certificate });
-		}
+			return { kind: "accepted", seq: ++free.seq, type: request.type, certificate };
+		});
+		free.row.lease_next = free.lease.used;
 		await this.pushes.request();
 		return outcomes;
-	}
-
-	async leaseWithoutStorage(free) {
-		const now = Date.now();
-		const grown = free.size === 0 ? FREE_LEASE.min : now - free.takenAt < FREE_LEASE.fastMs ? free.size * 2 : free.size;
-		const size = Math.min(FREE_LEASE.max, grown);
-		const block = await this.requestLease(size);
-		Object.assign(free, { next: block.start, end: block.end, size, takenAt: now });
 	}
 
 	/**

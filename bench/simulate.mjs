@@ -23,7 +23,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { AGGREGATOR_PUSH_INTERVAL_MS, SHARD_PUSH_INTERVAL_MS, simulateTree } from "./lib/tree-model.mjs";
+import { AGGREGATOR_PUSH_INTERVAL_MS, FAN_IN, SHARD_PUSH_INTERVAL_MS, simulateTree } from "./lib/tree-model.mjs";
 
 const { values: args } = parseArgs({
 	options: {
@@ -459,7 +459,7 @@ function mainCost() {
 			// In production the mean batch is about 1 (docs/CAPACITY.md): one RPC per action; every
 			// shard and aggregator pushes a snapshot at its interval (an alarm and an RPC each).
 			const shardPushes = (S * 1000) / SHARD_PUSH_INTERVAL_MS;
-			const aggregatorPushes = (Math.ceil(S / 16) * 1000) / AGGREGATOR_PUSH_INTERVAL_MS;
+			const aggregatorPushes = (Math.ceil(S / FAN_IN) * 1000) / AGGREGATOR_PUSH_INTERVAL_MS;
 			const objectRequests = rate * 1 + 2 * shardPushes + 2 * aggregatorPushes;
 			const treeRows = shardPushes * TREE_ROWS.aggregator + aggregatorPushes * TREE_ROWS.ceremony;
 			const cost = (cpuMs) =>

@@ -44,6 +44,7 @@ export class ShardDO extends DurableObject<Env> {
 	private readonly snapshots: ShardSnapshots;
 	private readonly auditor: ShardAuditor;
 	private readonly pushes: PushSchedule;
+	private readonly lease: CertificateLease;
 
 	constructor(ctx: DurableObjectState, env: Env) {
 		super(ctx, env);
@@ -55,8 +56,8 @@ export class ShardDO extends DurableObject<Env> {
 		this.state = new ShardState(sql);
 		this.pushes = new PushSchedule(ctx.storage, SHARD_PUSH_INTERVAL_MS);
 		this.participants = new ShardParticipants(sql, ctx.storage);
-		const lease = new CertificateLease(this.state, (size) => this.requestLease(size));
-		this.actions = new ActionLog(sql, ctx.storage, this.state, lease, this.pushes);
+		this.lease = new CertificateLease(this.state, (size) => this.requestLease(size));
+		this.actions = new ActionLog(sql, ctx.storage, this.state, this.lease, this.pushes);
 		this.counters = new ShardCounters(sql, ctx.storage, this.state);
 		this.blessings = new ShardBlessings(sql, ctx.storage, this.state, this.counters);
 		this.snapshots = new ShardSnapshots(sql, this.state, this.counters);

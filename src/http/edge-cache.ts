@@ -2,9 +2,9 @@ import type { Context } from "hono";
 import type { AppEnv } from "./app-env";
 
 /**
- * Public reads pass through one cache layer: the edge cache (Cache API), fresh for a second. An
- * entry carries the time it was read from the CeremonyDO, and its age counts against that second
- * wherever it is used: nothing re-caches it for another second. Clients are told to revalidate
+ * Public reads pass through one cache layer: the edge cache (Cache API), fresh for FRESH_MS. An
+ * entry carries the time it was read from the CeremonyDO, and its age counts against FRESH_MS
+ * wherever it is used: nothing re-caches it for another FRESH_MS. Clients are told to revalidate
  * (`no-cache`) with the ETag, so a browser's cache adds no age either: they get 304 when nothing
  * changed. Readers therefore lag the CeremonyDO by at most FRESH_MS.
  */
