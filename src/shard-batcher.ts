@@ -79,8 +79,12 @@ const inFlight = new Map<string, number>();
 /** Batches whose window is over, waiting for a lane, in the order they began to wait. */
 const laneQueue = new Map<string, Batch[]>();
 
-/** A timer of the calling request's own (workerd's native one, lighter than the Node-compatible setTimeout). */
-const sleep = (ms: number): Promise<void> => scheduler.wait(ms);
+/**
+ * A timer of the calling request's own. `setTimeout` rather than `scheduler.wait`: in workerd a
+ * timer that fires cost 46 against 62 µs of CPU (docs/BENCHMARKS.md), and the owner of every
+ * batch sleeps once.
+ */
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Whether the runtime runs a promise's continuation in the context of the request that made it
