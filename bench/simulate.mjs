@@ -13,7 +13,7 @@
 // certificate leases per second, from the intervals in durable/shard.ts).
 //
 // Options (lists are comma-separated): --rate 20000,56000,100000  --shards 8,16,32,64,128,256
-//   --isolates 200 (a list too)  --window 2  --max-batch 100  --in-flight 2  --net 10  --c0 1.1  --c1 0.09
+//   --isolates 200 (a list too)  --window 4  --max-batch 100  --in-flight 2  --net 10  --c0 1.1  --c1 0.09
 //   --duration 5 (simulated seconds after 1 s of warm-up)  --seed 1
 //   --limit-rps N (a shard's request ceiling: the per-RPC cost is raised to at least 1000/N ms)
 //   --measured FILE (bench/results/latest.json: c1 and workerd's CPU per action, from `npm run bench`;
@@ -23,16 +23,24 @@
 import { existsSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { AGGREGATOR_PUSH_INTERVAL_MS, FAN_IN, SHARD_PUSH_INTERVAL_MS, simulateTree } from "./lib/tree-model.mjs";
+import {
+	AGGREGATOR_PUSH_INTERVAL_MS,
+	EDGE_BATCH_WINDOW_MS,
+	FAN_IN,
+	MAX_BATCH_SIZE,
+	MAX_IN_FLIGHT,
+	SHARD_PUSH_INTERVAL_MS,
+	simulateTree,
+} from "./lib/tree-model.mjs";
 
 const { values: args } = parseArgs({
 	options: {
 		rate: { type: "string", default: "20000,56000,100000" },
 		shards: { type: "string", default: "8,16,32,64,128,256" },
 		isolates: { type: "string", default: "200" },
-		window: { type: "string", default: "2" },
-		"max-batch": { type: "string", default: "100" },
-		"in-flight": { type: "string", default: "2" },
+		window: { type: "string", default: String(EDGE_BATCH_WINDOW_MS) },
+		"max-batch": { type: "string", default: String(MAX_BATCH_SIZE) },
+		"in-flight": { type: "string", default: String(MAX_IN_FLIGHT) },
 		net: { type: "string", default: "10" },
 		c0: { type: "string", default: "1.1" },
 		c1: { type: "string" },

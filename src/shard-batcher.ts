@@ -19,7 +19,7 @@ import { isRetryable } from "./http/errors";
  *   a request with nothing of its own pending is cancelled as hung.
  */
 /** Default of `EDGE_BATCH_MS`: how long the first request of a batch waits for others. */
-export const DEFAULT_BATCH_WINDOW_MS = 2;
+export const DEFAULT_BATCH_WINDOW_MS = 4;
 /** A batch is sent at once when it holds this many requests. */
 export const MAX_BATCH_SIZE = 100;
 /**

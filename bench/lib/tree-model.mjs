@@ -8,6 +8,11 @@
 // shows it. Also the CeremonyDO's calls a second: aggregator pushes (counted in the model), pulls
 // of quiet aggregators, certificate leases, configuration reads and edge-cache misses.
 
+/** The edge batcher's settings (src/shard-batcher.ts), for the latency half in bench/simulate.mjs. */
+export const EDGE_BATCH_WINDOW_MS = 4;
+export const MAX_BATCH_SIZE = 100;
+export const MAX_IN_FLIGHT = 2;
+
 export const FAN_IN = 16;
 export const SHARD_PUSH_INTERVAL_MS = 500;
 export const AGGREGATOR_PUSH_INTERVAL_MS = 250;
