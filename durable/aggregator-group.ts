@@ -92,7 +92,7 @@ export class ShardGroup {
 			participants: tally.participants,
 			actions: tally.actions,
 			blessingsPublished: tally.blessingsPublished,
-			regions: this.merge.regionsSince(sinceVersion),
+			regions: this.merge.regions(sinceVersion),
 			minutes: this.merge.minutesSince(sinceVersion),
 			blessings: this.outbox.next(),
 			shards,

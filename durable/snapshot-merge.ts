@@ -233,16 +233,14 @@ export class SnapshotMerge {
 		};
 	}
 
-	/** Per region, summed over the children; most participants first. */
-	regions(): RegionCounts[] {
+	/**
+	 * Per region, summed over the children, most participants first: every region, or those changed
+	 * after `sinceVersion` (what a push upward carries), each whole.
+	 */
+	regions(sinceVersion = 0): RegionCounts[] {
 		return this.sql<RegionCounts>`
-			SELECT region, participants, ${actionColumnList} FROM merged_regions ORDER BY participants DESC, region ASC`;
-	}
-
-	/** Merged regions changed after `sinceVersion` (all of them with 0), each whole. */
-	regionsSince(sinceVersion: number): RegionCounts[] {
-		return this.sql<RegionCounts>`
-			SELECT region, participants, ${actionColumnList} FROM merged_regions WHERE version > ${sinceVersion}`;
+			SELECT region, participants, ${actionColumnList} FROM merged_regions WHERE version > ${sinceVersion}
+			ORDER BY participants DESC, region ASC`;
 	}
 
 	/** Merged minute buckets changed after `sinceVersion` (all of them with 0). */

@@ -20,7 +20,7 @@ export const NAIVE_HOST = "naive.bench";
  * rate limits, compatibility settings and vars), without static assets: the benchmarks call the
  * Worker's own routes.
  */
-function workerOptionsFromConfig() {
+export function workerOptionsFromConfig() {
 	const { workerOptions } = unstable_getMiniflareWorkerOptions(join(root, "wrangler.toml"));
 	const { assets: _assets, ...rest } = workerOptions;
 	return rest;
@@ -97,7 +97,7 @@ function options({
 }
 
 /** The workerd processes Miniflare started (children of this process). */
-function workerdPids() {
+export function workerdPids() {
 	const pids = [];
 	for (const entry of readdirSync("/proc")) {
 		if (!/^\d+$/.test(entry)) continue;
@@ -117,7 +117,7 @@ function workerdPids() {
  * The workerd this service's Miniflare started: the child that was not there before it started
  * (another service in the same process, as `npm run bench:ab` runs two, has its own).
  */
-const newWorkerd = (before) => workerdPids().find((pid) => !before.has(pid)) ?? null;
+export const newWorkerd = (before) => workerdPids().find((pid) => !before.has(pid)) ?? null;
 
 const CLOCK_TICKS_PER_S = 100;
 

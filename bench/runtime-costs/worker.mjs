@@ -5,13 +5,13 @@ import { DurableObject } from "cloudflare:workers";
 import { hmac } from "@noble/hashes/hmac.js";
 import { sha256 } from "@noble/hashes/sha2.js";
 
-const PAIRS = [
+const HEADER_PAIRS = [
 	["content-type", "application/json"],
 	["cache-control", "no-store"],
 	["content-security-policy", "default-src 'none'; frame-ancestors 'none'"],
 	["x-content-type-options", "nosniff"],
 ];
-const HEADERS = new Headers(PAIRS);
+const HEADERS = new Headers(HEADER_PAIRS);
 const ANSWER = JSON.stringify({ actionId: "3-12345", type: "incense", certificate: { number: 123456, url: "/x" } });
 const BODY = JSON.stringify({ type: "incense", message: "願黃帝保佑" });
 const SECRET = "bench-participant-token-secret";
@@ -54,7 +54,7 @@ const request = () =>
 const CASES = {
 	nothing: () => 0,
 	"answer, no headers": () => new Response(ANSWER, { status: 201 }),
-	"answer, headers as a list of pairs": () => new Response(ANSWER, { status: 201, headers: PAIRS }),
+	"answer, headers as a list of pairs": () => new Response(ANSWER, { status: 201, headers: HEADER_PAIRS }),
 	"answer, headers made once as a Headers": () => new Response(ANSWER, { status: 201, headers: HEADERS }),
 	"timer that fires: scheduler.wait": () => scheduler.wait(1),
 	"timer that fires: setTimeout": () => new Promise((resolve) => setTimeout(resolve, 1)),

@@ -46,7 +46,7 @@ const bodyOf = (type: string, message: string | null): string => `${type}\n${mes
  * The headers of a counted action's answer, whole: the app's middleware and the route ahead of it
  * find nothing to add, and the answer is built with one call. Made once as a `Headers`, which the
  * runtime copies into each answer: from a list of pairs it converted every pair at every answer
- * (25 against 7.5 µs an answer in workerd, docs/BENCHMARKS.md).
+ * (26 against 6 µs of workerd's CPU an answer, `npm run bench:runtime`).
  */
 const ACCEPTED_HEADERS = new Headers([
 	["content-type", "application/json"],
