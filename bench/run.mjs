@@ -18,7 +18,10 @@
 // --participants N (minted for the main run; default: --expected-rate 2500 actions/s times the
 // duration, four actions each), --smoke (a few seconds, for CI: exits non-zero unless every count
 // is exact), --json FILE (write the figures; a full run writes bench/results/latest.json unless
-// told otherwise, which docs/CAPACITY.md and bench/simulate.mjs read).
+// told otherwise, which docs/CAPACITY.md and bench/simulate.mjs read), --direct (every phase sent
+// to sockets of the Worker's and the naive counter's own, without Miniflare's entry worker, which
+// every request passes through otherwise and a deployed Worker does not have; a full run then
+// writes bench/results/latest-direct.json).
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -47,6 +50,7 @@ const { values: args } = parseArgs({
 		participants: { type: "string" },
 		"expected-rate": { type: "string", default: "2500" },
 		smoke: { type: "boolean", default: false },
+		direct: { type: "boolean", default: false },
 		json: { type: "string" },
 	},
 });
@@ -68,7 +72,9 @@ const equalParticipants = Math.ceil((3 * baseline * Number(args["expected-rate"]
 /** Each warm-up's participants; one that runs out goes on with replays, which warm the path as well. */
 const warmUpParticipants = Math.ceil((WARM_UP_S * Number(args["expected-rate"])) / 4);
 
-const DEFAULT_JSON = fileURLToPath(new URL("./results/latest.json", import.meta.url));
+const DEFAULT_JSON = fileURLToPath(
+	new URL(args.direct ? "./results/latest-direct.json" : "./results/latest.json", import.meta.url),
+);
 const TARGETS = { ofHealthz: 0.4, ofNaive: 1.25, latencyP99Ms: 250, stalenessP99Ms: 2_000, minActions: 200_000 };
 const fmt = (n, digits = 0) =>
 	Number.isFinite(n)
@@ -85,14 +91,14 @@ async function main() {
 			.map((n) => n.toFixed(2))
 			.join(" ")}`,
 	);
-	const service = await startService({ shards, batchMs });
+	const service = await startService({ shards, batchMs, direct: args.direct });
 	try {
 		const { url } = service;
 		const cpuMs = () => service.cpuMs();
 		const ceremony = await getJson(url, "/api/v1/ceremonies/current");
 		const year = ceremony.year;
 		log(
-			`service: workerd via Miniflare at ${url}, ceremony ${year} with ${ceremony.shardCount} shards, EDGE_BATCH_MS=${batchMs ?? "(default)"}`,
+			`service: workerd via Miniflare at ${url}${args.direct ? " (direct sockets, no entry worker)" : " (through Miniflare's entry worker)"}, ceremony ${year} with ${ceremony.shardCount} shards, EDGE_BATCH_MS=${batchMs ?? "(default)"}`,
 		);
 
 		const minted = participants + 3 * (equalParticipants + warmUpParticipants);
@@ -119,7 +125,13 @@ async function main() {
 		// and after the actions, and the ratio is to the mean of the two.
 		const measureNaiveOnce = async (when) => {
 			log(`naive counter (one Durable Object, get+put per action; the actions' requests), ${when}, ${baseline} s…`);
-			const run = await measureNaive(url, { year, tokens: mainTokens, connections, duration: baseline, cpuMs });
+			const run = await measureNaive(service.naiveUrl, {
+				year,
+				tokens: mainTokens,
+				connections,
+				duration: baseline,
+				cpuMs,
+			});
 			log(
 				`  ${fmt(run.perSecond)} actions/s, p50 ${run.p50} ms, p99 ${run.p99} ms, counter +${fmt(run.counterDelta)}; ${cpuText(run.cpu)}`,
 			);
@@ -215,7 +227,15 @@ async function main() {
 			cores: cpus().length,
 			loadAverageAtStart,
 			loadAverageAtEnd: null,
-			settings: { duration, baseline, connections, shards, batchMs: batchMs ?? "default", participants },
+			settings: {
+				duration,
+				baseline,
+				connections,
+				shards,
+				batchMs: batchMs ?? "default",
+				participants,
+				direct: args.direct,
+			},
 			healthz,
 			naive,
 			on,
@@ -249,7 +269,7 @@ async function main() {
 		log("");
 		log("==== results (one run) ====");
 		log(
-			`runtime: workerd${smoke ? " (smoke run)" : ""} via Miniflare, ${shards} shards, ${connections} connections, load generator on the same machine; load average at start ${figures.loadAverageAtStart.map((n) => n.toFixed(2)).join(" ")}, at end ${figures.loadAverageAtEnd.map((n) => n.toFixed(2)).join(" ")}`,
+			`runtime: workerd${smoke ? " (smoke run)" : ""} via Miniflare, ${args.direct ? "direct sockets" : "through its entry worker"}, ${shards} shards, ${connections} connections, load generator on the same machine; load average at start ${figures.loadAverageAtStart.map((n) => n.toFixed(2)).join(" ")}, at end ${figures.loadAverageAtEnd.map((n) => n.toFixed(2)).join(" ")}`,
 		);
 		row(
 			"/healthz",

@@ -3,6 +3,12 @@
 // Durable Object classes, the bindings of wrangler.toml for development, and Durable Object state
 // persisted in a temporary directory. A second Worker in the same workerd serves the naive
 // baseline (bench/naive-counter) on the host `naive.bench`.
+//
+// Every request to Miniflare's URL passes through its entry worker, an isolate of its own in the
+// same workerd that gives the request its `cf` object and routes it by host. A deployed Worker has
+// no such hop. With `direct`, each Worker also gets a socket of its own
+// (`unsafeDirectSockets`), and the service's URLs are those: requests reach the Worker, and the
+// naive counter's, without the entry worker.
 import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -37,6 +43,8 @@ export function build(dir) {
 	return dir;
 }
 
+const directSocket = (direct) => (direct ? { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] } : {});
+
 function options({
 	buildDir,
 	persistDir,
@@ -47,6 +55,7 @@ function options({
 	inspectorPort,
 	profileSql,
 	holdWords = "",
+	direct = false,
 }) {
 	const fromConfig = workerOptionsFromConfig();
 	const { compatibilityDate } = fromConfig;
@@ -83,6 +92,7 @@ function options({
 				],
 				modulesRules: undefined,
 				bindings,
+				...directSocket(direct),
 			},
 			{
 				name: "naive-counter",
@@ -91,6 +101,7 @@ function options({
 				scriptPath: join(root, "bench/naive-counter/index.mjs"),
 				compatibilityDate,
 				durableObjects: { COUNTER: { className: "Counter", useSQLite: true } },
+				...directSocket(direct),
 			},
 		],
 	};
@@ -192,8 +203,10 @@ export function memoryOf(pid) {
 }
 
 /**
- * Starts the service. `batchMs` sets EDGE_BATCH_MS (undefined: the code's default).
- * Returns its URL and a handle to restart it with another batch window or stop it.
+ * Starts the service. `batchMs` sets EDGE_BATCH_MS (undefined: the code's default); `direct`
+ * serves the Worker and the naive counter on sockets of their own, without Miniflare's entry
+ * worker. Returns its URL, the naive counter's, and a handle to restart it with another batch
+ * window or stop it.
  */
 export async function startService({
 	shards = 8,
@@ -203,15 +216,25 @@ export async function startService({
 	inspectorPort,
 	profileSql = false,
 	holdWords,
+	direct = false,
 } = {}) {
 	const work = mkdtempSync(join(tmpdir(), "baizu-bench-"));
 	const buildDir = build(join(work, "build"));
-	const settings = { buildDir, persistDir: work, port, shards, batchMs, inspectorPort, profileSql, holdWords };
+	const settings = { buildDir, persistDir: work, port, shards, batchMs, inspectorPort, profileSql, holdWords, direct };
 	const before = new Set(workerdPids());
 	const mf = new Miniflare(options(settings));
-	const url = await mf.ready;
+	/** The entry worker's URL (the port a restart keeps), and the URLs the load is sent to. */
+	const locate = async () => {
+		const entry = (await mf.ready).origin;
+		if (!direct) return { entry, url: entry, naiveUrl: entry };
+		const [url, naiveUrl] = await Promise.all(
+			["baizu-online", "naive-counter"].map(async (name) => (await mf.unsafeGetDirectURL(name)).origin),
+		);
+		return { entry, url, naiveUrl };
+	};
 	const service = {
-		url: url.origin,
+		...(await locate()),
+		direct,
 		work,
 		buildDir,
 		shards,
@@ -225,11 +248,11 @@ export async function startService({
 		async restart({ batchMs, storageFree = false }) {
 			settings.batchMs = batchMs;
 			settings.storageFree = storageFree;
-			settings.port = Number(new URL(service.url).port);
+			settings.port = Number(new URL(service.entry).port);
 			// Every workerd but this one's, which the restart replaces.
 			const others = new Set(workerdPids().filter((pid) => pid !== service.pid));
 			await mf.setOptions(options(settings));
-			service.url = (await mf.ready).origin;
+			Object.assign(service, await locate());
 			service.pid = newWorkerd(others);
 		},
 		async stop() {
