@@ -10,7 +10,10 @@
 // Every slice's actions must all be answered 201; the figures are the sums over all slices, and
 // the two sides' slices of each round, run back to back, give a paired ratio whose mean is printed
 // with a bootstrap interval: a change whose interval holds 0 is not resolved by the run.
-// Options: --base DIR (required), --slice S (3), --rounds N (8), --shards N (8), --connections N (64).
+// Options: --base DIR (required), --slice S (3), --rounds N (8), --shards N (8), --connections N (64),
+// --direct (both services take the load on the Worker's own socket, without Miniflare's entry
+// worker, whose 0.2-0.3 ms a request and collections both sides pay otherwise; the base's
+// bench/lib/server.mjs must know the option).
 import { dirname, relative, resolve, sep } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
@@ -24,6 +27,7 @@ const { values: args } = parseArgs({
 		rounds: { type: "string", default: "8" },
 		shards: { type: "string", default: "8" },
 		connections: { type: "string", default: "64" },
+		direct: { type: "boolean", default: false },
 	},
 });
 if (!args.base) throw new Error("--base DIR: a checkout of the code to compare with");
@@ -115,13 +119,19 @@ async function main() {
 	process.chdir(commonDirectory(ours, base));
 	const { startService: startBase } = await import(pathToFileURL(`${base}/bench/lib/server.mjs`).href);
 	// The base first: a checkout older than this tool takes the first workerd it finds as its own.
-	const baseService = await startBase({ shards });
-	const ourService = await startService({ shards });
+	const baseService = await startBase({ shards, direct: args.direct });
+	if (args.direct && baseService.direct !== true) {
+		await baseService.stop();
+		throw new Error("--direct: the base checkout's bench/lib/server.mjs has no direct sockets (8e1ade6 or later has)");
+	}
+	const ourService = await startService({ shards, direct: args.direct });
 	if (!baseService.pid || !ourService.pid || baseService.pid === ourService.pid) {
 		throw new Error("cannot tell the two workerd processes apart");
 	}
 	console.log(`ab: ${relative(process.cwd(), base)} (base) against ${relative(process.cwd(), ours)} (this checkout)`);
-	console.log(`${rounds} rounds of ${slice} s slices, ${connections} connections, ${shards} shards`);
+	console.log(
+		`${rounds} rounds of ${slice} s slices, ${connections} connections, ${shards} shards, ${args.direct ? "direct sockets" : "through Miniflare's entry worker"}`,
+	);
 	try {
 		const sides = [await prepare("base", baseService), await prepare("this", ourService)];
 		for (let round = 0; round < rounds; round++) {
