@@ -89,17 +89,17 @@ async function traced(service, label, load) {
 		// `  0.933 ( 0.175 ms): workerd/<tid> fsync(fd: 48)  = 0`; one traced thread prints no tid.
 		const call = /\(\s*([\d.]+) ms\):\s*(?:\S+\/(\d+)\s+)?f(?:data)?sync\(fd: (\d+)/.exec(line);
 		if (!call) continue;
-		count++;
 		// The main thread's id is the process id; only its calls hold up the isolates.
 		if (call[2] !== undefined && Number(call[2]) !== service.pid) {
 			elsewhere++;
 			continue;
 		}
+		count++;
 		blockedMs += Number(call[1]);
 		const kind = databases.get(call[3]) ?? "other";
 		byDatabase.set(kind, (byDatabase.get(kind) ?? 0) + 1);
 	}
-	return { label, answers, seconds, cpuMs, count: count - elsewhere, elsewhere, blockedMs, byDatabase };
+	return { label, answers, seconds, cpuMs, count, elsewhere, blockedMs, byDatabase };
 }
 
 const fmt = (value, digits = 3) => value.toFixed(digits);
@@ -141,7 +141,11 @@ try {
 	});
 	const results = [
 		await traced(service, "healthz", async () => (await measureHealthz(url, { connections, duration })).ok),
-		await traced(service, "naive", async () => (await measureNaive(url, { year, tokens, connections, duration })).ok),
+		await traced(
+			service,
+			"naive",
+			async () => (await measureNaive(service.naiveUrl, { year, tokens, connections, duration })).ok,
+		),
 		await traced(service, "actions", async () => {
 			const run = await runActions({
 				url,
